@@ -1,0 +1,410 @@
+"""The components of a generated script: load, preprocess, model, validate, predict/submit.
+
+Each writer returns a Component: the code of one section, the imports it needs, and the
+instruction sentences it implements (quoted in the section's header comment).
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import dataclass
+
+from linguacodus.codegen.layout import Layout
+from linguacodus.instruction import Step
+from linguacodus.operations import get_operation
+from linguacodus.spec import TaskSpec
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    title: str
+    code: str
+    imports: frozenset[str]
+    quotes: tuple[str, ...] = ()
+
+
+def py(value: object) -> str:
+    """A Python literal in the house style (double-quoted strings)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(py(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def assign(name: str, value: object, width: int = 96) -> str:
+    """``NAME = literal``, one item a line when it would be too long."""
+    line = f"{name} = {py(value)}"
+    if len(line) <= width or not isinstance(value, list | tuple | dict):
+        return line
+    if isinstance(value, dict):
+        items = [f"    {py(k)}: {py(v)}," for k, v in value.items()]
+        return f"{name} = {{\n" + "\n".join(items) + "\n}"
+    return f"{name} = [\n" + "\n".join(f"    {py(v)}," for v in value) + "\n]"
+
+
+def load_component(spec: TaskSpec, layout: Layout, seed: int) -> Component:
+    lines = [
+        assign("TARGET", spec.target),
+        assign("ID_COLUMN", spec.id_column),
+        f"SEED = {seed}",
+        "",
+        'train = pd.read_csv("input/train.csv")',
+        'test = pd.read_csv("input/test.csv")',
+        'sample_submission = pd.read_csv("input/sample_submission.csv")',
+        "train = train[train[TARGET].notna()]",
+    ]
+    if layout.max_rows is not None:
+        lines += [
+            f"MAX_ROWS = {layout.max_rows}",
+            "if len(train) > MAX_ROWS:",
+            "    train = train.sample(n=MAX_ROWS, random_state=SEED)",
+        ]
+    if spec.is_classification:
+        lines += ["", "# Classes in sorted text form; models learn their integer codes.",
+                  "CLASSES, y = np.unique(train[TARGET].astype(str), return_inverse=True)"]
+    else:
+        lines += ["", "y = train[TARGET].to_numpy(dtype=float)"]
+    return Component("load", "Load data", "\n".join(lines),
+                     frozenset({"import numpy as np", "import pandas as pd"}))
+
+
+def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
+    imports = {"import numpy as np", "import pandas as pd"}
+    lines = [
+        assign("NUMERIC_COLUMNS", layout.numeric),
+        assign("CATEGORICAL_COLUMNS", layout.categorical),
+        assign("TEXT_COLUMNS", layout.text),
+        assign("DATETIME_COLUMNS", layout.datetime),
+    ]
+    if layout.unused:
+        lines += [f"# {line}" for line in textwrap.wrap(
+            "Not used by this instruction: " + ", ".join(map(str, layout.unused)), 96)]
+    lines += [
+        "",
+        "",
+        "def make_features(frame: pd.DataFrame) -> pd.DataFrame:",
+        '    """Select the columns the instruction uses; derive date parts; categories as text."""',
+        "    features = frame[NUMERIC_COLUMNS].astype(float)",
+        "    for column in DATETIME_COLUMNS:",
+        '        stamp = pd.to_datetime(frame[column], errors="coerce", format="mixed")',
+        '        for part in ("year", "month", "day", "dayofweek", "hour"):',
+        '            features[f"{column}_{part}"] = getattr(stamp.dt, part).astype(float)',
+        "    for column in CATEGORICAL_COLUMNS:",
+        "        # Text form so that 1, True and 'a' are all plain categories; missing stays NaN.",
+        "        features[column] = frame[column].astype(str).where(frame[column].notna(), np.nan)",
+        "    for column in TEXT_COLUMNS:",
+        '        features[column] = frame[column].fillna("").astype(str)',
+        "    return features",
+        "",
+        "",
+        "X = make_features(train)",
+        "X_test = make_features(test)",
+        "NUMERIC_FEATURES = [c for c in X.columns if c not in CATEGORICAL_COLUMNS + TEXT_COLUMNS]",
+    ]
+    if layout.log_target:
+        lines += ["", "# Fit on the log scale; predictions are mapped back with expm1.",
+                  "y_fit = np.log1p(y)"]
+    else:
+        lines += ["y_fit = y"]
+    quotes = [s.text for s in (layout.impute_numeric, layout.impute_categorical, layout.encode,
+                               layout.scale_numeric, layout.tfidf) if s is not None]
+    if layout.native_categories:
+        if layout.impute_numeric is not None:
+            strategy = layout.impute_numeric.param("strategy")
+            lines += [
+                "",
+                "# Fill values come from the features of the training rows only; no labels.",
+                f"fill_values = X[NUMERIC_FEATURES].{_pandas_statistic(strategy)}",
+                "X[NUMERIC_FEATURES] = X[NUMERIC_FEATURES].fillna(fill_values)",
+                "X_test[NUMERIC_FEATURES] = X_test[NUMERIC_FEATURES].fillna(fill_values)",
+            ]
+        lines += [
+            "",
+            "for column in CATEGORICAL_COLUMNS:",
+            "    categories = sorted(X[column].dropna().unique())",
+            "    X[column] = pd.Categorical(X[column], categories=categories)",
+            "    # Categories unseen in training become missing values.",
+            "    X_test[column] = pd.Categorical(X_test[column], categories=categories)",
+        ]
+    elif layout.uses_pipeline:
+        lines += ["", ""] + _preprocessor_function(layout, imports)
+    return Component("preprocess", "Data preprocessing", "\n".join(lines), frozenset(imports),
+                     tuple(quotes) + tuple(_extra_quotes(layout)))
+
+
+def _extra_quotes(layout: Layout) -> list[str]:
+    quotes = []
+    if layout.unused:
+        quotes.append("Drop columns that carry no signal: " + ", ".join(map(str, layout.unused)) + ".")
+    if layout.datetime:
+        quotes.append("Expand date columns into parts: " + ", ".join(layout.datetime) + ".")
+    if layout.log_target:
+        quotes.append("Train on log(1 + target).")
+    return quotes
+
+
+def _pandas_statistic(strategy: str) -> str:
+    return {"median": "median()", "mean": "mean()", "most_frequent": "mode().iloc[0]",
+            "zero": "median() * 0"}.get(strategy, "median()")
+
+
+def _preprocessor_function(layout: Layout, imports: set[str]) -> list[str]:
+    imports.add("from sklearn.compose import ColumnTransformer")
+    blocks: list[str] = []
+    numeric_steps = []
+    if layout.impute_numeric is not None:
+        imports.add("from sklearn.impute import SimpleImputer")
+        strategy = layout.impute_numeric.param("strategy")
+        if strategy == "zero":
+            numeric_steps.append('SimpleImputer(strategy="constant", fill_value=0)')
+        else:
+            numeric_steps.append(f"SimpleImputer(strategy={py(strategy)})")
+    if layout.scale_numeric is not None:
+        imports.add("from sklearn.preprocessing import StandardScaler")
+        numeric_steps.append("StandardScaler()")
+    if layout.numeric or layout.datetime:
+        blocks.append(f'("numeric", {_chain(numeric_steps, imports)}, NUMERIC_FEATURES)')
+    categorical_steps = []
+    if layout.impute_categorical is not None:
+        imports.add("from sklearn.impute import SimpleImputer")
+        fill = layout.impute_categorical.param("fill")
+        categorical_steps.append(f'SimpleImputer(strategy="constant", fill_value={py(fill)})')
+    if layout.encode is not None:
+        method = layout.encode.param("method")
+        if method == "onehot":
+            imports.add("from sklearn.preprocessing import OneHotEncoder")
+            frequency = layout.encode.param("min_frequency")
+            if frequency:
+                categorical_steps.append(
+                    f'OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency={py(frequency)})'
+                )
+            else:
+                categorical_steps.append('OneHotEncoder(handle_unknown="ignore")')
+        else:
+            imports.add("from sklearn.preprocessing import OrdinalEncoder")
+            categorical_steps.append(
+                "OrdinalEncoder(\n"
+                '                handle_unknown="use_encoded_value", unknown_value=-1, '
+                "encoded_missing_value=-1,\n"
+                "            )"
+            )
+    if layout.categorical:
+        blocks.append(f'("categorical", {_chain(categorical_steps, imports)}, CATEGORICAL_COLUMNS)')
+    lines = [
+        "def make_preprocessor() -> ColumnTransformer:",
+        '    """Transformations fitted on the training rows of each fold only."""',
+        "    blocks = [",
+    ]
+    lines += [f"        {block}," for block in blocks]
+    lines.append("    ]")
+    if layout.tfidf is not None and layout.text:
+        imports.add("from sklearn.feature_extraction.text import TfidfVectorizer")
+        tfidf = layout.tfidf
+        lines += [
+            "    for column in TEXT_COLUMNS:",
+            "        vectorizer = TfidfVectorizer(",
+            f"            max_features={py(tfidf.param('max_features'))}, "
+            f"ngram_range=(1, {py(tfidf.param('ngram_max'))}),",
+            f"            min_df={py(tfidf.param('min_df'))}, sublinear_tf=True,",
+            "        )",
+            '        blocks.append((f"text_{column}", vectorizer, column))',
+        ]
+    # Pass through what no block claims: if a column still holds raw text the model will
+    # fail loudly instead of silently losing the column.
+    lines.append('    return ColumnTransformer(blocks, remainder="passthrough")')
+    return lines
+
+
+def _chain(steps: list[str], imports: set[str]) -> str:
+    if not steps:
+        return '"passthrough"'
+    if len(steps) == 1:
+        return steps[0]
+    imports.add("from sklearn.pipeline import make_pipeline")
+    inner = "".join(f"\n            {step}," for step in steps)
+    return f"make_pipeline({inner}\n        )"
+
+
+_MODEL_CLASSES = {
+    ("lightgbm", True): ("LGBMClassifier", "from lightgbm import LGBMClassifier"),
+    ("lightgbm", False): ("LGBMRegressor", "from lightgbm import LGBMRegressor"),
+    ("xgboost", True): ("XGBClassifier", "from xgboost import XGBClassifier"),
+    ("xgboost", False): ("XGBRegressor", "from xgboost import XGBRegressor"),
+    ("random_forest", True): ("RandomForestClassifier",
+                              "from sklearn.ensemble import RandomForestClassifier"),
+    ("random_forest", False): ("RandomForestRegressor",
+                               "from sklearn.ensemble import RandomForestRegressor"),
+    ("extra_trees", True): ("ExtraTreesClassifier", "from sklearn.ensemble import ExtraTreesClassifier"),
+    ("extra_trees", False): ("ExtraTreesRegressor", "from sklearn.ensemble import ExtraTreesRegressor"),
+    ("logistic_regression", True): ("LogisticRegression",
+                                    "from sklearn.linear_model import LogisticRegression"),
+    ("ridge", False): ("Ridge", "from sklearn.linear_model import Ridge"),
+}
+
+
+def _model_arguments(spec: TaskSpec, layout: Layout) -> list[str]:
+    model = layout.model
+    params = {**_defaults(model), **model.params}
+    if model.op == "lightgbm":
+        params["subsample_freq"] = 1
+        params["verbosity"] = -1
+    if model.op == "xgboost":
+        params["tree_method"] = "hist"
+        if layout.native_categories:
+            params["enable_categorical"] = True
+    if model.op in ("random_forest", "extra_trees"):
+        params["n_jobs"] = -1
+    args = [f"{key}={py(value)}" for key, value in params.items()]
+    if model.op != "ridge":
+        args.append("random_state=SEED")
+    return args
+
+
+def _defaults(step: Step) -> dict:
+    return dict(get_operation(step.op).defaults)
+
+
+def model_component(spec: TaskSpec, layout: Layout) -> Component:
+    name, import_line = _MODEL_CLASSES[(layout.model.op, spec.is_classification)]
+    imports = {import_line}
+    args = _model_arguments(spec, layout)
+    construct = f"{name}(\n        " + ",\n        ".join(args) + ",\n    )"
+    lines = ["def make_model():", '    """A fresh, unfitted model for each fold."""']
+    if layout.uses_pipeline:
+        imports.add("from sklearn.pipeline import Pipeline")
+        lines += [f"    model = {construct}",
+                  '    return Pipeline([("preprocess", make_preprocessor()), ("model", model)])']
+    else:
+        lines.append(f"    return {construct}")
+    return Component("model", "Model architecture", "\n".join(lines), frozenset(imports),
+                     (layout.model.text,))
+
+
+def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) -> Component:
+    imports = {"import numpy as np"}
+    splitter = "StratifiedKFold" if layout.stratified else "KFold"
+    imports.add(f"from sklearn.model_selection import {splitter}")
+    lines = [f"N_FOLDS = {layout.n_splits}", ""]
+    if layout.class_weight:
+        imports.add("from sklearn.utils.class_weight import compute_sample_weight")
+        weight_key = "model__sample_weight" if layout.uses_pipeline else "sample_weight"
+        lines += [
+            "",
+            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            '    """Fit with class weights inversely proportional to class frequency."""',
+            '    weights = compute_sample_weight("balanced", target)',
+            f"    return model.fit(features, target, {weight_key}=weights)",
+        ]
+    else:
+        lines += [
+            "",
+            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            "    return model.fit(features, target)",
+        ]
+    lines += ["", ""]
+    if spec.is_classification:
+        lines += [
+            "def predict(model, features: pd.DataFrame) -> np.ndarray:",
+            '    """Class probabilities in CLASSES order, even if a fold lacked a class."""',
+            "    probabilities = np.zeros((len(features), len(CLASSES)))",
+            "    probabilities[:, model.classes_] = model.predict_proba(features)",
+            "    return probabilities",
+        ]
+        shape = "(len(X), len(CLASSES))"
+        test_shape = "(len(X_test), len(CLASSES))"
+    else:
+        back = "np.expm1(model.predict(features))" if layout.log_target else "model.predict(features)"
+        lines += [
+            "def predict(model, features: pd.DataFrame) -> np.ndarray:",
+            f"    return {back}",
+        ]
+        shape, test_shape = "len(X)", "len(X_test)"
+    lines += [
+        "",
+        "",
+        f"folds = {splitter}(n_splits=N_FOLDS, shuffle=True, random_state=SEED)",
+        f"oof_predictions = np.zeros({shape})",
+    ]
+    averaging = layout.final_method == "fold_average" and not layout.probe
+    if averaging:
+        lines.append(f"test_predictions = np.zeros({test_shape})")
+    lines += [
+        "for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y), start=1):",
+        "    model = fit(make_model(), X.iloc[fit_rows], y_fit[fit_rows])",
+        "    oof_predictions[valid_rows] = predict(model, X.iloc[valid_rows])",
+    ]
+    if averaging:
+        lines.append("    test_predictions += predict(model, X_test) / N_FOLDS")
+    lines.append('    print(f"fold {fold}/{N_FOLDS} fitted", flush=True)')
+    if layout.final_method == "refit" and not layout.probe:
+        lines += [
+            "",
+            "# The final model sees every training row.",
+            "test_predictions = predict(fit(make_model(), X, y_fit), X_test)",
+        ]
+    return Component("validate", "Model training and validation", "\n".join(lines),
+                     frozenset(imports | {"import pandas as pd"}), quotes)
+
+
+def submit_component(spec: TaskSpec, layout: Layout) -> Component:
+    imports = {"import numpy as np", "import pandas as pd"}
+    column = spec.submission_columns[0]
+    lines = []
+    if layout.clip is not None:
+        lower = layout.clip.param("lower")
+        low = "y.min()" if lower is None else f"max(y.min(), {py(lower)})"
+        lines += [f"LOWER, UPPER = {low}, y.max()", ""]
+    lines += [
+        "",
+        "def to_submission_columns(predictions: np.ndarray) -> pd.DataFrame:",
+        '    """Predictions in the format of sample_submission.csv."""',
+    ]
+    fmt = spec.submission_format
+    if fmt == "value":
+        value = "np.clip(predictions, LOWER, UPPER)" if layout.clip is not None else "predictions"
+        lines.append(f"    return pd.DataFrame({{{py(column)}: {value}}})")
+    elif fmt == "label":
+        lines.append(f"    return pd.DataFrame({{{py(column)}: CLASSES[predictions.argmax(axis=1)]}})")
+    elif fmt == "binary_probability":
+        lines = [f"POSITIVE_INDEX = list(CLASSES).index({py(spec.positive_label)})", ""] + lines
+        lines.append(f"    return pd.DataFrame({{{py(column)}: predictions[:, POSITIVE_INDEX]}})")
+    elif fmt == "class_probabilities":
+        lines = [assign("CLASS_COLUMNS", dict(spec.class_columns)), ""] + lines
+        lines.append("    return pd.DataFrame(predictions, columns=[CLASS_COLUMNS[c] for c in CLASSES])")
+    elif fmt == "ranking":
+        lines = [f"TOP_K = {spec.metric_k or 3}", ""] + lines
+        lines += [
+            "    best_first = np.argsort(-predictions, axis=1)[:, :TOP_K]",
+            f"    return pd.DataFrame({{{py(column)}: [\" \".join(CLASSES[row]) for row in best_first]}})",
+        ]
+    else:  # pragma: no cover - the TaskSpec type admits no other format
+        raise ValueError(f"unknown submission format {fmt}")
+    lines += [
+        "",
+        "",
+        "# Out-of-fold predictions for the training rows, scored by the harness.",
+    ]
+    if spec.train_has_id:
+        lines.append("oof = to_submission_columns(oof_predictions)")
+        lines.append("oof.insert(0, ID_COLUMN, train[ID_COLUMN].to_numpy())")
+    else:
+        lines.append("oof = to_submission_columns(oof_predictions)")
+        lines.append('oof.insert(0, "row", train.index.to_numpy())')
+    lines.append('oof.to_csv("oof.csv", index=False)')
+    if not layout.probe:
+        lines += [
+            "",
+            "submission = to_submission_columns(test_predictions)",
+            "submission.insert(0, ID_COLUMN, test[ID_COLUMN].to_numpy())",
+            "submission = submission[sample_submission.columns]",
+            'submission.to_csv("submission.csv", index=False)',
+            'print(f"wrote submission.csv ({len(submission)} rows) and oof.csv", flush=True)',
+        ]
+    quotes = (layout.clip.text,) if layout.clip is not None else ()
+    return Component("submit", "Prediction and submission", "\n".join(lines), frozenset(imports),
+                     quotes)

@@ -1,0 +1,69 @@
+"""The journal: every attempt of a run, appended as one JSON line each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from linguacodus.grading import Grade
+from linguacodus.sandbox import Execution
+
+Purpose = Literal["full", "probe"]
+
+
+class Attempt(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    candidate: int  # 1-based index into the run's candidates
+    instruction_title: str
+    purpose: Purpose
+    folder: str  # relative to the run folder
+    started_seconds: float  # since the run started
+    parent: int | None = None  # the attempt this one repairs
+    repair: str | None = None  # what the repair changed
+    compile_error: str | None = None
+    execution: Execution | None = None
+    grade: Grade | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.grade is not None and self.grade.valid
+
+    @property
+    def score(self) -> float | None:
+        return self.grade.cv_score if self.valid else None
+
+    def failure(self) -> str | None:
+        """One line saying why the attempt is not valid."""
+        if self.compile_error:
+            return f"compile: {self.compile_error}"
+        if self.execution is not None and self.execution.timed_out:
+            return f"timed out after {self.execution.wall_seconds:.0f} s"
+        if self.execution is not None and not self.execution.ok:
+            last = (self.execution.traceback or self.execution.stderr_tail).strip().splitlines()
+            detail = last[-1] if last else f"exit {self.execution.exit_code}"
+            return f"crashed: {detail[:200]}"
+        if self.grade is not None and not self.grade.valid:
+            return f"invalid: {self.grade.reason}"
+        return None
+
+
+class Journal:
+    """Append-only: each attempt is written the moment it ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.attempts: list[Attempt] = []
+
+    def append(self, attempt: Attempt) -> None:
+        self.attempts.append(attempt)
+        with self.path.open("a", encoding="utf-8") as stream:
+            stream.write(attempt.model_dump_json() + "\n")
+
+    @staticmethod
+    def read(path: Path) -> list[Attempt]:
+        return [Attempt.model_validate_json(line)
+                for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]

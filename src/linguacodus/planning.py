@@ -1,0 +1,182 @@
+"""Phase 1 offline: propose ranked candidate instructions for a TaskSpec.
+
+Until the knowledge base lands, candidates come from rules: a small portfolio of strong,
+well-known recipes, each adapted to the task's columns, metric and size. The order is a
+prior; the selector (search.run_probes) re-ranks them by a quick empirical probe.
+"""
+
+from __future__ import annotations
+
+from linguacodus.instruction import Instruction, Provenance, Step, make_step
+from linguacodus.spec import ColumnRole, TaskSpec
+
+_LOG_METRICS = {"rmsle", "rmse_log"}
+_WEIGHTED_METRICS = {"f1", "f1_macro", "qwk"}
+
+
+def propose(spec: TaskSpec, k: int = 4) -> list[Instruction]:
+    """The top-k rule-based candidates, best prior first, each with provenance."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    has_text = bool(spec.columns_with(ColumnRole.TEXT))
+    tabular = [c for c, r in spec.columns.items()
+               if r in (ColumnRole.NUMERIC, ColumnRole.CATEGORICAL, ColumnRole.DATETIME)]
+    builders = []
+    if has_text:
+        builders.append(_text_and_tabular_linear if tabular else _text_linear)
+        if tabular:
+            builders.append(_text_linear)
+            builders.append(_gbm_native)
+        builders.append(_gbm_on_tfidf)
+    else:
+        builders += [_gbm_native, _linear, _xgboost_native, _random_forest]
+    candidates = [build(spec) for build in builders][:k]
+    return [
+        c.model_copy(update={"provenance": Provenance(
+            source="rules", rank=rank, note=c.provenance.note)})
+        for rank, c in enumerate(candidates, start=1)
+    ]
+
+
+def _common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:
+    steps = []
+    drop = [c for c, r in spec.columns.items() if r in (ColumnRole.IDENTIFIER, ColumnRole.CONSTANT)]
+    if drop_text:
+        drop += spec.columns_with(ColumnRole.TEXT)
+    if drop:
+        steps.append(make_step("drop_columns", columns=drop))
+    dates = spec.columns_with(ColumnRole.DATETIME)
+    if dates:
+        steps.append(make_step("datetime_features", columns=dates))
+    if spec.task_type == "regression" and spec.metric in _LOG_METRICS and (spec.target_min or 0) >= 0:
+        steps.append(make_step("log_target"))
+    return steps
+
+
+def _training(spec: TaskSpec) -> list[Step]:
+    steps = []
+    if spec.is_classification:
+        smallest = max(2, int(round((spec.minority_share or 0) * spec.n_train)))
+        steps.append(make_step("kfold", n_splits=min(5, smallest), stratified=True))
+        if (spec.minority_share or 1) < 0.2 and spec.metric in _WEIGHTED_METRICS:
+            steps.append(make_step("class_weight"))
+    else:
+        steps.append(make_step("kfold", n_splits=5, stratified=False))
+    if spec.n_train > 200_000:
+        steps.append(make_step("subsample_rows", max_rows=200_000))
+    steps.append(make_step("final_model", method="fold_average"))
+    return steps
+
+
+def _postprocess(spec: TaskSpec) -> tuple[Step, ...]:
+    if spec.task_type != "regression":
+        return ()
+    lower = 0 if spec.metric in _LOG_METRICS else None
+    return (make_step("clip_predictions", lower=lower),)
+
+
+def _gbm_params(spec: TaskSpec) -> dict:
+    if spec.n_train < 2000:  # small data: shallower trees, fewer of them
+        return {"n_estimators": 300, "num_leaves": 15, "min_child_samples": 10}
+    return {}
+
+
+def _tabular_encoding(spec: TaskSpec, method: str) -> list[Step]:
+    steps = []
+    if method != "native":
+        steps.append(make_step("impute_numeric", strategy="median"))
+    if spec.columns_with(ColumnRole.CATEGORICAL):
+        if method != "native":
+            steps.append(make_step("impute_categorical"))
+        steps.append(make_step("encode_categorical", method=method))
+    return steps
+
+
+def _instruction(spec: TaskSpec, title: str, note: str, preprocessing: list[Step],
+                 model: Step) -> Instruction:
+    return Instruction(
+        title=title,
+        preprocessing=tuple(preprocessing),
+        model=(model,),
+        training=tuple(_training(spec)),
+        postprocess=_postprocess(spec),
+        provenance=Provenance(source="rules", note=note),
+    )
+
+
+def _gbm_native(spec: TaskSpec) -> Instruction:
+    return _instruction(
+        spec, "LightGBM with native categorical features",
+        "gradient boosting handles missing values and categories natively; a strong default "
+        "for tabular data",
+        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "native"),
+        make_step("lightgbm", **_gbm_params(spec)),
+    )
+
+
+def _xgboost_native(spec: TaskSpec) -> Instruction:
+    params = {"n_estimators": 300, "max_depth": 4} if spec.n_train < 2000 else {}
+    return _instruction(
+        spec, "XGBoost with native categorical features",
+        "a second gradient-boosting implementation with depth-wise trees",
+        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "native"),
+        make_step("xgboost", **params),
+    )
+
+
+def _linear_model(spec: TaskSpec) -> Step:
+    if spec.is_classification:
+        return make_step("logistic_regression", C=1.0)
+    return make_step("ridge", alpha=1.0)
+
+
+def _linear(spec: TaskSpec) -> Instruction:
+    return _instruction(
+        spec, "Linear model on one-hot and scaled features",
+        "a well-regularised linear baseline; strong where signal is additive",
+        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "onehot")
+        + [make_step("scale_numeric")],
+        _linear_model(spec),
+    )
+
+
+def _random_forest(spec: TaskSpec) -> Instruction:
+    return _instruction(
+        spec, "Random forest on ordinal-encoded features",
+        "bagged deep trees; robust with little tuning",
+        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "ordinal"),
+        make_step("random_forest", n_estimators=300, min_samples_leaf=2),
+    )
+
+
+def _text_linear(spec: TaskSpec) -> Instruction:
+    tabular = [c for c, r in spec.columns.items() if r != ColumnRole.TEXT]
+    preprocessing = [make_step("drop_columns", columns=tabular)] if tabular else []
+    preprocessing.append(make_step("tfidf_text", columns=spec.columns_with(ColumnRole.TEXT)))
+    return _instruction(
+        spec, "TF-IDF and a linear model on the text",
+        "word n-gram TF-IDF with a linear model: the standard strong text baseline",
+        preprocessing, _linear_model(spec),
+    )
+
+
+def _text_and_tabular_linear(spec: TaskSpec) -> Instruction:
+    text = spec.columns_with(ColumnRole.TEXT)
+    return _instruction(
+        spec, "TF-IDF text with one-hot and scaled tabular features, linear model",
+        "combines the text's n-grams with the tabular columns in one sparse linear model",
+        _common_preprocessing(spec) + _tabular_encoding(spec, "onehot")
+        + [make_step("scale_numeric"), make_step("tfidf_text", columns=text)],
+        _linear_model(spec),
+    )
+
+
+def _gbm_on_tfidf(spec: TaskSpec) -> Instruction:
+    text = spec.columns_with(ColumnRole.TEXT)
+    return _instruction(
+        spec, "LightGBM on TF-IDF text and one-hot features",
+        "gradient boosting over sparse text features and the tabular columns",
+        _common_preprocessing(spec) + _tabular_encoding(spec, "onehot")
+        + [make_step("tfidf_text", columns=text, max_features=5000, ngram_max=1)],
+        make_step("lightgbm", **_gbm_params(spec)),
+    )

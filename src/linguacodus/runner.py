@@ -1,0 +1,162 @@
+"""The three jobs behind the CLI: run (plan, code, execute, grade), plan, and code.
+
+Each writes a run folder as the run-folder contract says and returns the result record;
+the CLI only parses arguments and prints.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from linguacodus.instruction import Instruction, Provenance, load_instruction, save_instruction
+from linguacodus.planning import propose
+from linguacodus.report import write_report
+from linguacodus.sandbox import bwrap_works
+from linguacodus.search import Search, SearchOutcome, SearchSettings
+from linguacodus.spec import TaskSpec, infer_spec
+from linguacodus.task import TaskData, TaskError, load_task
+
+BRAIN = "offline"
+
+
+class RunResult(BaseModel):
+    """result.json (contract): the first eleven fields; the rest are extras."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task: str
+    metric: str
+    higher_is_better: bool
+    cv_score: float | None
+    valid: bool
+    submission: str | None
+    wall_seconds: float
+    first_valid_seconds: float | None
+    peak_memory_mb: float
+    attempts: int
+    brain: str = BRAIN
+    reason: str | None = None
+    chosen_instruction: str | None = None
+    isolation: str
+    seed: int
+    budget_seconds: float
+    warnings: tuple[str, ...] = ()
+
+
+def default_run_dir(task_dir: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{Path(task_dir).resolve().name}-{stamp}"
+
+
+def prepare_run_dir(out: Path | None, task_dir: Path) -> Path:
+    run_dir = Path(out) if out is not None else default_run_dir(task_dir)
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise TaskError(f"run folder {run_dir} exists and is not empty; choose another --out")
+    task_path = Path(task_dir).resolve()
+    if run_dir.resolve().is_relative_to(task_path):
+        raise TaskError("the run folder can't be inside the task folder (task folders are read-only)")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return run_dir
+
+
+def load(task_dir: Path) -> tuple[TaskData, TaskSpec]:
+    task = load_task(task_dir)
+    return task, infer_spec(task)
+
+
+def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int = 4,
+             instructions: list[Instruction] | None = None,
+             on_event: Callable[[str], None] = lambda message: None) -> tuple[RunResult, Path]:
+    """Plan (unless instructions are given), code, execute, grade; write the run folder."""
+    started = time.monotonic()
+    task, spec = load(task_dir)
+    run_dir = prepare_run_dir(out, task_dir)
+    (run_dir / "spec.json").write_text(spec.model_dump_json(indent=2), encoding="utf-8")
+    for warning in spec.warnings:
+        on_event(f"warning: {warning}")
+    isolation = _isolation(settings)
+    if isolation == "none":
+        on_event("warning: bubblewrap is not available; generated code runs as a plain "
+                 "subprocess with network access (install bubblewrap to isolate it)")
+    candidates = instructions if instructions is not None else propose(spec, k)
+    for number, candidate in enumerate(candidates, start=1):
+        save_instruction(candidate, run_dir / "instructions" / f"candidate-{number}")
+    on_event(f"task {spec.name}: {spec.task_type}, target {spec.target!r}, metric {spec.metric}; "
+             f"{len(candidates)} candidate instruction(s)")
+    search = Search(task, spec, run_dir, SearchSettings(
+        budget=settings.budget - (time.monotonic() - started), seed=settings.seed,
+        memory_mb=settings.memory_mb, probe_rows=settings.probe_rows, isolation=isolation),
+        on_event=on_event)
+    outcome = search.solve(candidates)
+    chosen = None
+    if outcome.best is not None:
+        # The attempt's own copy: where repairs changed the instruction, this is what ran.
+        chosen = load_instruction(run_dir / outcome.best.folder / "instruction.json")
+        save_instruction(chosen, run_dir / "instructions" / "chosen")
+        folder = run_dir / outcome.best.folder
+        for name in ("solution.py", "submission.csv", "oof.csv"):
+            shutil.copyfile(folder / name, run_dir / name)
+    result = _result(spec, outcome, chosen, started, settings, isolation)
+    (run_dir / "result.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    write_report(run_dir / "report.md", spec, candidates, outcome, result)
+    return result, run_dir
+
+
+def _isolation(settings: SearchSettings) -> str:
+    if settings.isolation is not None:
+        return settings.isolation
+    return "bwrap" if bwrap_works() else "none"
+
+
+def _result(spec: TaskSpec, outcome: SearchOutcome, chosen: Instruction | None, started: float,
+            settings: SearchSettings, isolation: str) -> RunResult:
+    best = outcome.best
+    peaks = [a.execution.peak_memory_mb for a in outcome.attempts if a.execution is not None]
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    reason = None
+    if best is None:
+        failures = [a.failure() for a in outcome.attempts if a.failure()]
+        reason = ("no valid submission: " + failures[-1]) if failures else (
+            "no valid submission: the budget ran out before any attempt finished")
+    return RunResult(
+        task=spec.name, metric=spec.metric, higher_is_better=spec.higher_is_better,
+        cv_score=best.score if best else None, valid=best is not None,
+        submission="submission.csv" if best else None,
+        wall_seconds=round(time.monotonic() - started, 3),
+        first_valid_seconds=outcome.first_valid_seconds,
+        peak_memory_mb=round(max(peaks + [own]), 1),
+        attempts=len(outcome.attempts), reason=reason,
+        chosen_instruction=chosen.title if chosen else None, isolation=isolation,
+        seed=settings.seed, budget_seconds=settings.budget, warnings=spec.warnings,
+    )
+
+
+def plan_task(task_dir: Path, out: Path | None, k: int, settings: SearchSettings | None,
+              on_event: Callable[[str], None] = lambda message: None
+              ) -> tuple[TaskSpec, list[Instruction], Path]:
+    """Top-k instructions; ranked by a quick probe of each when settings are given."""
+    task, spec = load(task_dir)
+    run_dir = prepare_run_dir(out, task_dir)
+    (run_dir / "spec.json").write_text(spec.model_dump_json(indent=2), encoding="utf-8")
+    candidates = propose(spec, k)
+    if settings is not None:
+        search = Search(task, spec, run_dir, settings, on_event=on_event)
+        scores = search.probe(dict(enumerate(candidates, start=1)))
+        order = sorted(range(1, len(candidates) + 1), key=lambda i: -scores.get(i, float("-inf")))
+        sign = 1 if spec.higher_is_better else -1
+        candidates = [
+            candidates[i - 1].model_copy(update={"provenance": Provenance(
+                source="rules", rank=rank, note=candidates[i - 1].provenance.note,
+                score=sign * scores[i] if i in scores else None)})
+            for rank, i in enumerate(order, start=1)
+        ]
+    for number, candidate in enumerate(candidates, start=1):
+        save_instruction(candidate, run_dir / "instructions" / f"candidate-{number}")
+    return spec, candidates, run_dir

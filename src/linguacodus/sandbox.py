@@ -1,0 +1,243 @@
+"""Run a generated script in a fresh attempt folder with wall-time and memory limits.
+
+Under bubblewrap (where it works) the script sees no network, the task data read-only
+at ``input/``, and only its attempt folder writable. Without bubblewrap it is a plain
+subprocess in its own process group, and ``isolation`` says "none" so callers warn.
+Generated code never runs in the framework's own process.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from shutil import which
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Isolation = Literal["bwrap", "none"]
+_TAIL = 4000
+_SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float
+    memory_mb: int = 4096  # address space; ML libraries together need about 2 GB
+
+
+class Execution(BaseModel):
+    """What happened when a script ran."""
+
+    model_config = ConfigDict(frozen=True)
+
+    exit_code: int | None  # None: killed by a signal
+    signal: int | None = None
+    timed_out: bool = False
+    wall_seconds: float
+    peak_memory_mb: float
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    traceback: str | None = None
+    error_type: str | None = None
+    isolation: Isolation
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+@functools.cache
+def bwrap_works() -> bool:
+    """True where bubblewrap exists and can create its namespaces here."""
+    if which("bwrap") is None:
+        return False
+    try:
+        probe = subprocess.run(
+            ["bwrap", "--unshare-all", "--die-with-parent", *_system_binds(), "true"],
+            capture_output=True, timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def _system_binds() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("lib", "lib64", "lib32", "bin", "sbin"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def _python_binds() -> list[str]:
+    """Read-only binds for the interpreter and every library folder on sys.path."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent}
+    roots |= {Path(p) for p in sys.path if p and Path(p).is_dir()}
+    kept: list[Path] = []
+    for root in sorted(roots, key=lambda p: len(p.parts)):
+        if str(root).startswith(("/usr", "/proc", "/dev", "/tmp")) or root == Path("/"):
+            continue
+        if not any(root.is_relative_to(k) for k in kept):
+            kept.append(root)
+    args = []
+    for root in kept:
+        args += ["--ro-bind", str(root), str(root)]
+    return args
+
+
+def _environment() -> dict[str, str]:
+    """The parent's environment less anything that looks like a credential."""
+    env = {k: v for k, v in os.environ.items() if not _SECRET.search(k)}
+    env.update(HOME="/tmp", PYTHONHASHSEED="0", PYTHONUNBUFFERED="1", MPLBACKEND="Agg",
+               PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def run_script(script: str, attempt_dir: Path, input_dir: Path, limits: Limits,
+               isolation: Isolation | None = None) -> Execution:
+    """Write ``script`` to attempt_dir/solution.py and run it there."""
+    attempt_dir = Path(attempt_dir).resolve()
+    input_dir = Path(input_dir).resolve()
+    attempt_dir.mkdir(parents=True, exist_ok=True)
+    (attempt_dir / "solution.py").write_text(script, encoding="utf-8")
+    use_bwrap = bwrap_works() if isolation is None else isolation == "bwrap"
+    python = [sys.executable, "solution.py"]
+    if use_bwrap:
+        command = [
+            "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+            *_system_binds(), "--ro-bind", "/etc", "/etc", "--ro-bind", "/sys", "/sys",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", *_python_binds(),
+            "--bind", str(attempt_dir), str(attempt_dir),
+            "--ro-bind", str(input_dir), str(attempt_dir / "input"),
+            "--chdir", str(attempt_dir), *python,
+        ]
+    else:
+        link = attempt_dir / "input"
+        if not link.exists():
+            link.symlink_to(input_dir, target_is_directory=True)
+        command = python
+    memory = limits.memory_mb * 1024 * 1024
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    stdout_path, stderr_path = attempt_dir / "stdout.txt", attempt_dir / "stderr.txt"
+    start = time.monotonic()
+    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+        process = subprocess.Popen(
+            command, cwd=attempt_dir, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+            env=_environment(), start_new_session=True, preexec_fn=limit_memory,
+        )
+        status, timed_out, peak_mb = _wait(process, start + limits.wall_seconds)
+    wall = time.monotonic() - start
+    stdout = _tail(stdout_path)
+    stderr = _tail(stderr_path)
+    exit_code = os.waitstatus_to_exitcode(status)
+    killed_by = -exit_code if exit_code < 0 else None
+    traceback = _traceback(stderr)
+    return Execution(
+        exit_code=None if killed_by else exit_code,
+        signal=killed_by,
+        timed_out=timed_out,
+        wall_seconds=round(wall, 3),
+        peak_memory_mb=round(peak_mb, 1),
+        stdout_tail=stdout,
+        stderr_tail=stderr,
+        traceback=traceback,
+        error_type=_error_type(traceback) if traceback else None,
+        isolation="bwrap" if use_bwrap else "none",
+    )
+
+
+def _wait(process: subprocess.Popen, deadline: float):
+    """Wait for the process, killing its whole group at the deadline.
+
+    Returns the wait status, whether it timed out, and the peak resident memory in MB.
+    The peak is polled from /proc because the kernel's rusage does not reach through
+    bubblewrap's pid namespace.
+    """
+    timed_out = False
+    peak_kb = 0
+    polls = 0
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid == process.pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return status, timed_out, max(peak_kb, usage.ru_maxrss) / 1024
+        if polls % 5 == 0:
+            peak_kb = max(peak_kb, _tree_peak_kb(process.pid))
+        polls += 1
+        if time.monotonic() >= deadline and not timed_out:
+            timed_out = True
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+
+
+def _tree_peak_kb(root: int) -> int:
+    """Sum of the peak resident sizes (VmHWM) of ``root`` and its live descendants."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        current = frontier.pop()
+        for child, parent in parents.items():
+            if parent == current and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1])
+                        break
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def _tail(path: Path) -> str:
+    data = path.read_bytes()
+    return data[-_TAIL:].decode("utf-8", errors="replace")
+
+
+def _traceback(stderr: str) -> str | None:
+    marker = stderr.rfind("Traceback (most recent call last):")
+    if marker >= 0:
+        return stderr[marker:].strip()
+    for line in reversed(stderr.strip().splitlines()):  # native crashes print no traceback
+        if "bad_alloc" in line or "MemoryError" in line:
+            return line.strip()
+    return None
+
+
+def _error_type(traceback: str) -> str | None:
+    for line in reversed(traceback.splitlines()):
+        found = re.match(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|bad_alloc))\b", line)
+        if found:
+            return found.group(1).rsplit(".", 1)[-1]
+    return None

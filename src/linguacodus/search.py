@@ -1,0 +1,194 @@
+"""The improvement loop within a budget: first a valid submission, then the best CV score.
+
+1. Candidates are tried in prior order until one gives a valid submission (repairing
+   failures on the way), so a valid result exists as early as possible.
+2. The remaining candidates are ranked by a quick probe (subsample, fewer folds, no
+   submission) when the data is large enough for that to save time.
+3. They get full runs in that order while the budget allows; the best CV score wins.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from linguacodus.codegen.compiler import compile_solution
+from linguacodus.codegen.layout import CompileOptions
+from linguacodus.grading import grade_attempt
+from linguacodus.instruction import Instruction, InstructionError, save_instruction
+from linguacodus.journal import Attempt, Journal, Purpose
+from linguacodus.repair import diagnose, propose_repair
+from linguacodus.sandbox import Isolation, Limits, run_script
+from linguacodus.spec import TaskSpec
+from linguacodus.task import TaskData
+
+MAX_REPAIRS = 2
+RESERVE_SECONDS = 1.0  # kept back for writing the run folder
+MIN_ATTEMPT_SECONDS = 3.0  # less than this left: not worth starting a script
+FIRST_ATTEMPT_SHARE = 0.6  # the first attempt leaves room for one repaired retry
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    budget: float
+    seed: int = 42
+    memory_mb: int = 4096
+    probe_rows: int = 2000
+    isolation: Isolation | None = None  # None: bubblewrap where it works
+
+
+class CandidateResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    title: str
+    probe_score: float | None = None
+    cv_score: float | None = None
+    status: str  # "valid", "failed: ...", "not run: ..."
+    attempt: int | None = None  # the valid full attempt
+
+
+class SearchOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    candidates: tuple[CandidateResult, ...]
+    best: Attempt | None
+    first_valid_seconds: float | None
+    attempts: tuple[Attempt, ...]
+
+
+class Search:
+    """One run's loop over candidates; writes attempt folders and the journal."""
+
+    def __init__(self, task: TaskData, spec: TaskSpec, run_dir: Path, settings: SearchSettings,
+                 on_event: Callable[[str], None] = lambda message: None) -> None:
+        self.task = task
+        self.spec = spec
+        self.run_dir = Path(run_dir)
+        self.settings = settings
+        self.on_event = on_event
+        self.journal = Journal(self.run_dir / "journal.jsonl")
+        self.started = time.monotonic()
+
+    # --- clock ---
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float:
+        return self.settings.budget - self.elapsed()
+
+    # --- one attempt ---
+    def attempt(self, index: int, instruction: Instruction, purpose: Purpose,
+                timeout: float, parent: int | None = None, repair: str | None = None) -> Attempt:
+        number = len(self.journal.attempts) + 1
+        folder = f"attempts/{number:02d}-{purpose}-{instruction.slug()}"
+        started = round(self.elapsed(), 3)
+        options = CompileOptions(seed=self.settings.seed,
+                                 probe_rows=self.settings.probe_rows if purpose == "probe" else None)
+        common = dict(number=number, candidate=index, instruction_title=instruction.title,
+                      purpose=purpose, folder=folder, started_seconds=started, parent=parent,
+                      repair=repair)
+        save_instruction(instruction, self.run_dir / folder / "instruction")
+        try:
+            solution = compile_solution(self.spec, instruction, options)
+        except InstructionError as error:
+            record = Attempt(**common, compile_error=str(error))
+            self.journal.append(record)
+            self.on_event(f"#{number} {instruction.title}: can't compile: {error}")
+            return record
+        execution = run_script(solution.script, self.run_dir / folder, self.task.path,
+                               Limits(timeout, self.settings.memory_mb), self.settings.isolation)
+        grade = grade_attempt(self.spec, self.run_dir / folder, self.task.train,
+                              self.task.sample_submission, check_submission_file=purpose == "full")
+        record = Attempt(**common, execution=execution, grade=grade)
+        self.journal.append(record)
+        outcome = (f"CV {grade.cv_score:.5g}" if record.valid else record.failure())
+        self.on_event(f"#{number} {purpose} {instruction.title}: {outcome} "
+                      f"({execution.wall_seconds:.1f} s, {execution.peak_memory_mb:.0f} MB)")
+        return record
+
+    def run_candidate(self, index: int, instruction: Instruction, purpose: Purpose,
+                      first: bool = False) -> Attempt | None:
+        """Run a candidate, repairing failures; the valid attempt, or None."""
+        parent = repair = None
+        for _ in range(1 + MAX_REPAIRS):
+            available = self.remaining() - RESERVE_SECONDS
+            if available < MIN_ATTEMPT_SECONDS:
+                return None
+            timeout = available
+            if first and parent is None and self.settings.budget > 20:
+                timeout = min(available, FIRST_ATTEMPT_SHARE * self.settings.budget)
+            record = self.attempt(index, instruction, purpose, timeout, parent, repair)
+            if record.valid:
+                return record
+            diagnosis = diagnose(record.execution, record.grade)
+            fix = propose_repair(instruction, self.spec, diagnosis) if diagnosis else None
+            if fix is None:
+                return None
+            self.on_event(f"   repair ({fix.signature}): {fix.description}")
+            instruction, parent, repair = fix.instruction, record.number, fix.description
+        return None
+
+    # --- the loop ---
+    def probe(self, candidates: dict[int, Instruction]) -> dict[int, float]:
+        """Probe scores (higher is better after direction) of the given candidates."""
+        scores = {}
+        for index, instruction in candidates.items():
+            record = self.run_candidate(index, instruction, "probe")
+            if record is not None:
+                scores[index] = record.score if self.spec.higher_is_better else -record.score
+        return scores
+
+    def solve(self, candidates: list[Instruction]) -> SearchOutcome:
+        results: dict[int, dict] = {i: {"title": c.title, "status": "not run: budget spent"}
+                                    for i, c in enumerate(candidates, start=1)}
+        pending = dict(enumerate(candidates, start=1))
+        first_valid: float | None = None
+        full: list[Attempt] = []
+
+        def finish(index: int, record: Attempt | None) -> None:
+            if record is None:
+                last = self.journal.attempts[-1] if self.journal.attempts else None
+                spent = last is None or last.candidate != index
+                results[index]["status"] = ("not run: budget spent" if spent
+                                            else f"failed: {last.failure()}")
+            else:
+                results[index].update(status="valid", cv_score=record.score, attempt=record.number)
+                full.append(record)
+
+        while pending and first_valid is None and self.remaining() > MIN_ATTEMPT_SECONDS:
+            index = next(iter(pending))
+            record = self.run_candidate(index, pending.pop(index), "full", first=True)
+            finish(index, record)
+            if record is not None:
+                first_valid = round(self.elapsed(), 3)
+
+        if len(pending) > 1 and self.spec.n_train > self.settings.probe_rows:
+            self.on_event(f"probing {len(pending)} candidates on {self.settings.probe_rows} rows")
+            scores = self.probe(pending)
+            for index, value in scores.items():
+                sign = 1 if self.spec.higher_is_better else -1
+                results[index]["probe_score"] = sign * value
+            order = sorted(pending, key=lambda i: -scores.get(i, float("-inf")))
+            pending = {i: pending[i] for i in order}
+
+        for index, instruction in pending.items():
+            typical = statistics.median(a.execution.wall_seconds for a in full) if full else 0.0
+            if self.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, 1.2 * typical):
+                self.on_event(f"skipping '{instruction.title}': {self.remaining():.0f} s left")
+                continue
+            finish(index, self.run_candidate(index, instruction, "full"))
+
+        best = None
+        if full:
+            pick = max if self.spec.higher_is_better else min
+            best = pick(full, key=lambda a: a.score)
+        return SearchOutcome(
+            candidates=tuple(CandidateResult(index=i, **r) for i, r in results.items()),
+            best=best, first_valid_seconds=first_valid, attempts=tuple(self.journal.attempts),
+        )

@@ -1,0 +1,310 @@
+"""TaskSpec: what a task asks for, inferred from its description and data files."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from linguacodus.metrics import (
+    METRICS,
+    PredictionKind,
+    TaskType,
+    default_metric,
+    find_metric,
+)
+from linguacodus.task import TaskData, TaskError
+
+SubmissionFormat = Literal["value", "label", "binary_probability", "class_probabilities", "ranking"]
+
+# Words that name the "positive" side of a binary target, in the order they win.
+_POSITIVE_WORDS = ("1", "1.0", "true", "yes", "y", "t", "positive", "pos")
+_ID_NAMES = {"id", "rownames", "index", "row_id", "rowid", "row"}
+# An integer target with at most this many distinct values is read as classes
+# when the description names no metric.
+_MAX_INTEGER_CLASSES = 20
+
+
+class ColumnRole(StrEnum):
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+    TEXT = "text"
+    DATETIME = "datetime"
+    IDENTIFIER = "identifier"
+    CONSTANT = "constant"
+
+
+class TaskSpec(BaseModel):
+    """Everything later stages need to know about a task; immutable and JSON-serialisable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    task_type: TaskType
+    target: str
+    id_column: str
+    train_has_id: bool
+    metric: str
+    metric_k: int | None = None
+    metric_phrase: str | None = None  # None: no metric named, default assumed
+    higher_is_better: bool
+    prediction_kind: PredictionKind
+    submission_format: SubmissionFormat
+    submission_columns: tuple[str, ...]
+    classes: tuple[str, ...] = ()  # as text, in the order np.unique gives them
+    positive_label: str | None = None
+    class_columns: dict[str, str] = {}  # class → its probability column
+    columns: dict[str, ColumnRole]  # every feature column of train and test
+    dropped_columns: tuple[str, ...] = ()  # in train only, neither target nor id
+    n_train: int
+    n_test: int
+    missing_share: float
+    minority_share: float | None = None
+    target_min: float | None = None
+    target_skew: float | None = None
+    warnings: tuple[str, ...] = ()
+
+    def columns_with(self, role: ColumnRole) -> list[str]:
+        return [name for name, r in self.columns.items() if r == role]
+
+    @property
+    def is_classification(self) -> bool:
+        return self.task_type != "regression"
+
+
+def infer_spec(task: TaskData) -> TaskSpec:
+    """Infer the TaskSpec of a loaded task; raise TaskError where it can't be done."""
+    train, test, sample = task.train, task.test, task.sample_submission
+    warnings: list[str] = []
+    id_column = _find_id_column(sample, test, task)
+    prediction_columns = [c for c in sample.columns if c != id_column]
+
+    unknown = [c for c in test.columns if c not in train.columns and c != id_column]
+    if unknown:
+        raise TaskError(f"test.csv has column(s) that train.csv lacks: {', '.join(unknown)}")
+
+    target, format_hint = _find_target(train, test, prediction_columns, id_column)
+    labelled = train[target].notna()
+    if not labelled.any():
+        raise TaskError(f"target column {target!r} in train.csv has no values")
+    if not labelled.all():
+        warnings.append(f"{int((~labelled).sum())} train rows have no {target!r}; they are ignored")
+    y = train.loc[labelled, target]
+
+    match = find_metric(task.description)
+    task_type = _task_type(y, format_hint, match.metric.task_types if match else None, target)
+    if match is None:
+        metric, phrase, k = default_metric(task_type), None, None
+        warnings.append(
+            f"the description names no metric; assuming {metric.title} "
+            f"({'lower' if not metric.higher_is_better else 'higher'} is better)"
+        )
+    else:
+        metric, phrase, k = match.metric, match.phrase, match.k
+        if task_type not in metric.task_types:
+            metric = _closest_metric(metric.name, task_type, target)
+            warnings.append(f"{match.phrase!r} does not fit a {task_type} task; using {metric.title}")
+
+    classes: tuple[str, ...] = ()
+    positive = None
+    class_columns: dict[str, str] = {}
+    if task_type != "regression":
+        classes = tuple(np.unique(y.astype(str)))
+        if task_type == "binary":
+            positive = _positive_label(y)
+    submission_format = _submission_format(task_type, metric.prediction, format_hint,
+                                           prediction_columns, metric.title)
+    if submission_format == "class_probabilities":
+        class_columns = _class_columns(classes, prediction_columns)
+
+    features = [c for c in train.columns if c in test.columns and c not in (id_column, target)]
+    dropped = tuple(c for c in train.columns if c not in test.columns and c not in (id_column, target))
+    if dropped:
+        warnings.append(f"train-only column(s) not in test.csv are not used: {', '.join(dropped)}")
+    roles = {c: infer_role(train[c], c) for c in features}
+    if not any(r not in (ColumnRole.IDENTIFIER, ColumnRole.CONSTANT) for r in roles.values()):
+        raise TaskError("train.csv and test.csv share no usable feature column")
+
+    minority = target_min = skew = None
+    if task_type == "regression":
+        values = pd.to_numeric(y, errors="coerce")
+        target_min = float(values.min())
+        skew = float(values.skew()) if len(values) > 2 else 0.0
+    else:
+        minority = float(y.astype(str).value_counts(normalize=True).min())
+
+    return TaskSpec(
+        name=task.name,
+        task_type=task_type,
+        target=target,
+        id_column=id_column,
+        train_has_id=id_column in train.columns,
+        metric=metric.name,
+        metric_k=k if metric.takes_k else None,
+        metric_phrase=phrase,
+        higher_is_better=metric.higher_is_better,
+        prediction_kind=metric.prediction,
+        submission_format=submission_format,
+        submission_columns=tuple(prediction_columns),
+        classes=classes,
+        positive_label=positive,
+        class_columns=class_columns,
+        columns=roles,
+        dropped_columns=dropped,
+        n_train=len(train),
+        n_test=len(test),
+        missing_share=float(train[features].isna().mean().mean()) if features else 0.0,
+        minority_share=minority,
+        target_min=target_min,
+        target_skew=skew,
+        warnings=tuple(warnings),
+    )
+
+
+def _find_id_column(sample: pd.DataFrame, test: pd.DataFrame, task: TaskData) -> str:
+    for column in sample.columns:
+        if column in test.columns:
+            return column
+    raise TaskError(
+        "no id column: sample_submission.csv and test.csv share no column "
+        f"(sample_submission has {', '.join(map(str, sample.columns))})"
+    )
+
+
+def _find_target(train: pd.DataFrame, test: pd.DataFrame, prediction_columns: list[str],
+                 id_column: str) -> tuple[str, str | None]:
+    """The target column, and 'classes' when the submission has one column per class."""
+    in_train = [c for c in prediction_columns if c in train.columns]
+    if in_train:
+        if len(prediction_columns) > 1:
+            raise TaskError(
+                f"sample_submission.csv predicts several train columns ({', '.join(in_train)}); "
+                "multi-target tasks are not supported yet"
+            )
+        return in_train[0], None
+    candidates = [c for c in train.columns if c not in test.columns and c != id_column]
+    wanted = {str(c).lower() for c in prediction_columns}
+    for column in candidates:
+        values = {v.lower() for v in train[column].dropna().astype(str)}
+        if values and values <= wanted:
+            return column, "classes"
+    raise TaskError(
+        "no target derivable: the prediction column(s) of sample_submission.csv "
+        f"({', '.join(map(str, prediction_columns))}) are not in train.csv and no train-only "
+        "column holds them as classes"
+    )
+
+
+def _task_type(y: pd.Series, format_hint: str | None, metric_types: frozenset[str] | None,
+               target: str) -> TaskType:
+    distinct = y.nunique()
+    if distinct < 2:
+        raise TaskError(f"target {target!r} has a single value; there is nothing to learn")
+    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    if format_hint == "classes" or not numeric:
+        if metric_types == {"regression"}:
+            raise TaskError(f"the metric needs a numeric target but {target!r} holds labels")
+        return "binary" if distinct == 2 else "multiclass"
+    if metric_types is not None:
+        if "regression" in metric_types:
+            return "regression"
+        return "binary" if distinct == 2 else "multiclass"
+    integral = bool(np.all(np.mod(y.to_numpy(dtype=float), 1) == 0))
+    if distinct == 2:
+        return "binary"
+    if integral and distinct <= _MAX_INTEGER_CLASSES and distinct < 0.5 * len(y):
+        return "multiclass"
+    return "regression"
+
+
+def _closest_metric(name: str, task_type: TaskType, target: str):
+    replacements = {("f1", "multiclass"): "f1_macro", ("multiclass_log_loss", "binary"): "log_loss",
+                    ("map_at_k", "binary"): "accuracy"}
+    replacement = replacements.get((name, task_type))
+    if replacement is None:
+        raise TaskError(f"metric {METRICS[name].title} does not fit target {target!r} ({task_type})")
+    return METRICS[replacement]
+
+
+def _positive_label(y: pd.Series) -> str:
+    counts = y.astype(str).value_counts()
+    by_lower = {label.lower(): label for label in counts.index}
+    for word in _POSITIVE_WORDS:
+        if word in by_lower:
+            return by_lower[word]
+    return str(counts.index[-1])  # the minority class is the one usually scored
+
+
+def _submission_format(task_type: TaskType, kind: PredictionKind, hint: str | None,
+                       columns: list[str], metric_title: str) -> SubmissionFormat:
+    if hint == "classes":
+        if kind != "probability":
+            raise TaskError(
+                f"sample_submission.csv has one column per class but {metric_title} "
+                "scores labels; give the submission a single label column"
+            )
+        return "class_probabilities"
+    if task_type == "regression":
+        return "value"
+    if kind == "ranking":
+        return "ranking"
+    if kind == "probability":
+        if task_type == "multiclass":
+            raise TaskError(
+                f"{metric_title} needs a probability per class but sample_submission.csv "
+                f"has a single prediction column ({columns[0]})"
+            )
+        return "binary_probability"
+    return "label"
+
+
+def _class_columns(classes: tuple[str, ...], columns: list[str]) -> dict[str, str]:
+    lookup = {str(c).lower(): str(c) for c in columns}
+    mapping = {}
+    for label in classes:
+        column = lookup.get(label.lower())
+        if column is None:
+            raise TaskError(f"class {label!r} has no probability column in sample_submission.csv")
+        mapping[label] = column
+    return mapping
+
+
+def infer_role(series: pd.Series, name: str) -> ColumnRole:
+    """The role of one feature column, judged from its values and name."""
+    values = series.dropna()
+    if values.nunique() <= 1:
+        return ColumnRole.CONSTANT
+    lowered = str(name).lower()
+    id_like = lowered in _ID_NAMES or lowered.endswith("_id") or lowered.endswith("id")
+    unique_share = values.nunique() / len(values)
+    if pd.api.types.is_bool_dtype(values):
+        return ColumnRole.CATEGORICAL
+    if pd.api.types.is_numeric_dtype(values):
+        integral = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+        if id_like and integral and unique_share == 1.0:
+            return ColumnRole.IDENTIFIER
+        return ColumnRole.NUMERIC
+    text = values.astype(str)
+    if _looks_like_datetime(text):
+        return ColumnRole.DATETIME
+    words = text.str.split().str.len().mean()
+    if words >= 4 and text.str.len().mean() >= 25:
+        return ColumnRole.TEXT
+    if unique_share == 1.0 and (id_like or len(values) > 50):
+        return ColumnRole.IDENTIFIER
+    return ColumnRole.CATEGORICAL
+
+
+_DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})([ T]\d{1,2}:\d{2}.*)?$")
+
+
+def _looks_like_datetime(text: pd.Series) -> bool:
+    sample = text.head(200)
+    if sample.str.match(_DATE).mean() < 0.9:
+        return False
+    parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() >= 0.9)
