@@ -118,11 +118,28 @@ def score(spec: TaskSpec, truth: pd.Series, predictions: pd.DataFrame, what: str
     metric = get_metric(spec.metric)
     y_pred = to_scorer_predictions(spec, predictions, what)
     y_true = to_scorer_truth(spec, truth)
+    if spec.submission_format == "label":
+        y_true, y_pred = _label_codes(spec, y_true, y_pred)
     kwargs = {"k": spec.metric_k} if metric.takes_k else {}
     value = metric.scorer(y_true, y_pred, **kwargs)
     if not math.isfinite(value):
         raise Invalid(f"{what}: the metric is not finite ({value})")
     return float(value)
+
+
+def _label_codes(spec: TaskSpec, y_true: np.ndarray, y_pred: np.ndarray):
+    """Labels as the scorer needs them: 0/1 around the positive class for binary tasks
+    (F1 needs to know which class is positive), numbers in class order for QWK."""
+    if spec.task_type == "binary":
+        positive = canonical(spec.positive_label)
+        return (y_true == positive).astype(int), (y_pred == positive).astype(int)
+    if spec.metric == "qwk":
+        try:
+            return y_true.astype(float), y_pred.astype(float)
+        except ValueError:
+            order = {canonical(c): i for i, c in enumerate(spec.classes)}
+            return (np.array([order[v] for v in y_true]), np.array([order[v] for v in y_pred]))
+    return y_true, y_pred
 
 
 def score_oof(spec: TaskSpec, oof_path: Path, train: pd.DataFrame) -> tuple[float, float]:

@@ -1,0 +1,97 @@
+"""Shared fixtures: small task folders built in tmp_path (nothing is downloaded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples" / "tasks"
+
+
+def write_task(folder: Path, train: pd.DataFrame, test: pd.DataFrame, sample: pd.DataFrame,
+               description: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "description.md").write_text(description, encoding="utf-8")
+    train.to_csv(folder / "train.csv", index=False)
+    test.to_csv(folder / "test.csv", index=False)
+    sample.to_csv(folder / "sample_submission.csv", index=False)
+    return folder
+
+
+def tabular_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    """Numeric, categorical (with missing values) and a learnable signal."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "id": np.arange(1, n + 1),
+        "x1": rng.normal(size=n),
+        "x2": rng.normal(size=n),
+        "colour": rng.choice(["red", "green", "blue"], size=n),
+        "size": rng.choice(["S", "M", "L", None], size=n),
+    })
+    frame.loc[rng.random(n) < 0.1, "x2"] = np.nan
+    frame["signal"] = frame["x1"] * 2 + (frame["colour"] == "red") * 1.5 + rng.normal(0, 0.5, n)
+    return frame
+
+
+def make_task(tmp_path: Path, kind: str, n: int = 240, metric_sentence: str | None = None,
+              name: str | None = None) -> Path:
+    """A task folder of a given kind: binary, binary_proba, multiclass, multiclass_proba,
+    ranking, regression, regression_log, text, datetime."""
+    frame = tabular_frame(n)
+    signal = frame.pop("signal")
+    description = "# Synthetic task\n\n## Evaluation\n\n{}\n"
+    if kind in ("binary", "binary_proba"):
+        frame["target"] = np.where(signal > signal.median(), "yes", "no")
+        metric = "Submissions are evaluated on accuracy." if kind == "binary" else \
+            "Submissions are evaluated on area under the ROC curve."
+        placeholder = "no" if kind == "binary" else 0.5
+    elif kind in ("multiclass", "ranking", "multiclass_proba"):
+        frame["target"] = pd.cut(signal, 4, labels=["a", "b", "c", "d"]).astype(str)
+        metric = {"multiclass": "The metric is macro F1.",
+                  "ranking": "Submissions are scored with MAP@3.",
+                  "multiclass_proba": "Scored with multi-class log loss."}[kind]
+        placeholder = "a" if kind == "multiclass" else "a b c"
+    elif kind in ("regression", "regression_log"):
+        frame["target"] = np.exp(signal / 3) * 10 if kind == "regression_log" else signal
+        metric = ("Submissions are scored on RMSLE." if kind == "regression_log"
+                  else "Submissions are scored on mean absolute error.")
+        placeholder = 1.0
+    elif kind == "text":
+        words = np.array(["great", "awful", "fine", "okay", "terrible", "lovely", "bad", "good"])
+        rng = np.random.default_rng(1)
+        positive = signal > signal.median()
+        frame["review"] = [
+            " ".join(rng.choice(words[[0, 5, 7, 2]] if p else words[[1, 4, 6, 3]], size=8))
+            + " the product arrived" for p in positive
+        ]
+        frame["target"] = positive.astype(int)
+        metric = "Submissions are evaluated using the F1 score."
+        placeholder = 0
+    elif kind == "datetime":
+        start = pd.Timestamp("2020-01-01")
+        frame["date"] = [(start + pd.Timedelta(days=int(i))).strftime("%Y-%m-%d") for i in range(n)]
+        frame["target"] = signal + np.arange(n) / n * 3
+        metric = "Scored by root mean squared error."
+        placeholder = 0.0
+    else:
+        raise ValueError(kind)
+    if metric_sentence is not None:
+        metric = metric_sentence
+    cut = int(n * 0.75)
+    train, test = frame.iloc[:cut], frame.iloc[cut:].drop(columns=["target"])
+    if kind == "multiclass_proba":
+        sample = pd.DataFrame({"id": test["id"], **{c: 0.25 for c in "abcd"}})
+    else:
+        sample = pd.DataFrame({"id": test["id"], "target": placeholder})
+    return write_task(tmp_path / (name or kind), train, test, sample, description.format(metric))
+
+
+@pytest.fixture
+def task_factory(tmp_path):
+    def build(kind: str, **kwargs) -> Path:
+        return make_task(tmp_path, kind, **kwargs)
+    return build

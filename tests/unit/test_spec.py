@@ -1,0 +1,141 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import write_task
+from linguacodus.spec import ColumnRole, infer_role, infer_spec
+from linguacodus.task import TaskError, load_task
+
+
+def spec_of(path):
+    return infer_spec(load_task(path))
+
+
+def test_binary_labels_keep_their_form(task_factory):
+    spec = spec_of(task_factory("binary"))
+    assert spec.task_type == "binary"
+    assert spec.target == "target" and spec.id_column == "id" and spec.train_has_id
+    assert spec.metric == "accuracy" and spec.prediction_kind == "label"
+    assert spec.submission_format == "label"
+    assert spec.classes == ("no", "yes") and spec.positive_label == "yes"
+
+
+def test_binary_probability(task_factory):
+    spec = spec_of(task_factory("binary_proba"))
+    assert spec.metric == "roc_auc" and spec.submission_format == "binary_probability"
+
+
+def test_multiclass_with_one_probability_column_per_class(task_factory):
+    spec = spec_of(task_factory("multiclass_proba"))
+    assert spec.task_type == "multiclass" and spec.target == "target"
+    assert spec.submission_format == "class_probabilities"
+    assert spec.class_columns == {c: c for c in "abcd"}
+    assert spec.metric == "multiclass_log_loss"
+
+
+def test_ranking_and_regression(task_factory):
+    ranking = spec_of(task_factory("ranking"))
+    assert ranking.submission_format == "ranking" and ranking.metric_k == 3
+    regression = spec_of(task_factory("regression_log"))
+    assert regression.task_type == "regression" and regression.metric == "rmsle"
+    assert regression.target_min > 0
+
+
+def test_column_roles(task_factory):
+    spec = spec_of(task_factory("text"))
+    assert spec.columns["review"] == ColumnRole.TEXT
+    assert spec.columns["colour"] == ColumnRole.CATEGORICAL
+    assert spec.columns["x1"] == ColumnRole.NUMERIC
+    dated = spec_of(task_factory("datetime"))
+    assert dated.columns["date"] == ColumnRole.DATETIME
+
+
+@pytest.mark.parametrize("values,name,role", [
+    (pd.Series(np.arange(100)), "row_id", ColumnRole.IDENTIFIER),
+    (pd.Series(np.arange(100)), "count", ColumnRole.NUMERIC),
+    (pd.Series([True, False] * 50), "flag", ColumnRole.CATEGORICAL),
+    (pd.Series(["x"] * 100), "const", ColumnRole.CONSTANT),
+    (pd.Series([f"user{i}" for i in range(100)]), "handle", ColumnRole.IDENTIFIER),
+    (pd.Series(["2021-03-04 10:00", "2022-01-01 11:30"] * 50), "when", ColumnRole.DATETIME),
+])
+def test_infer_role(values, name, role):
+    assert infer_role(values, name) == role
+
+
+def test_integer_target_without_metric_is_classes_and_warns(tmp_path):
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"id": range(100), "x": rng.normal(size=100), "grade": rng.integers(1, 6, 100)})
+    test = pd.DataFrame({"id": range(100, 120), "x": rng.normal(size=20)})
+    sample = pd.DataFrame({"id": test["id"], "grade": 3})
+    spec = spec_of(write_task(tmp_path / "t", train, test, sample, "# Predict the grade\n"))
+    assert spec.task_type == "multiclass"
+    assert spec.metric == "accuracy" and spec.metric_phrase is None
+    assert any("names no metric" in w for w in spec.warnings)
+
+
+def test_bool_target_kept_as_true_false(tmp_path):
+    train = pd.DataFrame({"id": range(60), "x": range(60), "flag": [True, False] * 30})
+    test = pd.DataFrame({"id": range(60, 70), "x": range(10)})
+    sample = pd.DataFrame({"id": test["id"], "flag": False})
+    spec = spec_of(write_task(tmp_path / "t", train, test, sample, "Scored on accuracy."))
+    assert spec.classes == ("False", "True") and spec.positive_label == "True"
+
+
+def test_train_without_id_column(tmp_path):
+    train = pd.DataFrame({"x": range(60), "y": [0.5 * i for i in range(60)]})
+    test = pd.DataFrame({"id": range(10), "x": range(10)})
+    sample = pd.DataFrame({"id": test["id"], "y": 0.0})
+    spec = spec_of(write_task(tmp_path / "t", train, test, sample, "RMSE."))
+    assert not spec.train_has_id and spec.task_type == "regression"
+
+
+@pytest.mark.parametrize("breakage,message", [
+    ("no_folder", "does not exist"),
+    ("missing_test", "lacks test.csv"),
+    ("empty_train", "train.csv is empty"),
+    ("header_only", "has a header but no rows"),
+    ("bad_csv", "not a readable CSV"),
+    ("no_target", "no target derivable"),
+    ("extra_test_column", "test.csv has column(s) that train.csv lacks: surprise"),
+    ("single_value_target", "single value"),
+    ("no_shared_id", "no id column"),
+])
+def test_bad_input_gives_one_line_errors(task_factory, tmp_path, breakage, message):
+    path = task_factory("binary")
+    if breakage == "no_folder":
+        path = tmp_path / "nowhere"
+    elif breakage == "missing_test":
+        (path / "test.csv").unlink()
+    elif breakage == "empty_train":
+        (path / "train.csv").write_text("")
+    elif breakage == "header_only":
+        (path / "train.csv").write_text("id,x1,x2,colour,size,target\n")
+    elif breakage == "bad_csv":
+        (path / "train.csv").write_text('id,x\n1,"unterminated\n2,3,4,5\n')
+    elif breakage == "no_target":
+        sample = pd.read_csv(path / "sample_submission.csv").rename(columns={"target": "other"})
+        sample.to_csv(path / "sample_submission.csv", index=False)
+    elif breakage == "extra_test_column":
+        test = pd.read_csv(path / "test.csv")
+        test["surprise"] = 1
+        test.to_csv(path / "test.csv", index=False)
+    elif breakage == "single_value_target":
+        train = pd.read_csv(path / "train.csv")
+        train["target"] = "yes"
+        train.to_csv(path / "train.csv", index=False)
+    elif breakage == "no_shared_id":
+        sample = pd.read_csv(path / "sample_submission.csv").rename(columns={"id": "key"})
+        sample.to_csv(path / "sample_submission.csv", index=False)
+    with pytest.raises(TaskError) as raised:
+        spec_of(path)
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_examples_are_understood():
+    from conftest import EXAMPLES
+
+    kinds = {p.name: spec_of(p) for p in EXAMPLES.iterdir()}
+    assert kinds["penguins"].submission_format == "class_probabilities"
+    assert kinds["churn"].metric == "roc_auc" and kinds["churn"].positive_label == "Yes"
+    assert kinds["carseats"].metric == "rmse" and kinds["carseats"].task_type == "regression"
