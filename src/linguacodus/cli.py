@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 from linguacodus.codegen.compiler import compile_solution
@@ -41,7 +42,7 @@ Memory = Annotated[int, typer.Option(
 
 
 def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[red]error:[/red] {message}", highlight=False)
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -53,7 +54,7 @@ def _reject_llm(llm: str | None) -> None:
 def _printer(status):
     def on_event(message: str) -> None:
         style = "yellow" if message.startswith("warning") else None
-        console.print(message, style=style, highlight=False, markup=False)
+        console.print(message, style=style, highlight=False, markup=False, soft_wrap=True)
         status.update(f"[bold]working[/bold] — {message[:80]}")
     return on_event
 

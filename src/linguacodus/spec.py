@@ -299,7 +299,9 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
     return ColumnRole.CATEGORICAL
 
 
-_DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})([ T]\d{1,2}:\d{2}.*)?$")
+_DATE = re.compile(
+    r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})([ T]\d{1,2}:\d{2}.*)?$"
+)
 
 
 def _looks_like_datetime(text: pd.Series) -> bool:

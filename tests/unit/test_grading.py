@@ -16,7 +16,8 @@ def binary(task_factory):
 def write_good_files(task, spec, folder):
     folder.mkdir(exist_ok=True)
     truth = (task.train["target"] == "yes").astype(float)
-    pd.DataFrame({"id": task.train["id"], "target": truth * 0.8 + 0.1}).to_csv(folder / "oof.csv", index=False)
+    oof = pd.DataFrame({"id": task.train["id"], "target": truth * 0.8 + 0.1})
+    oof.to_csv(folder / "oof.csv", index=False)
     pd.DataFrame({"id": task.test["id"], "target": 0.5}).to_csv(folder / "submission.csv", index=False)
 
 
@@ -78,7 +79,8 @@ def test_each_invalid_kind_has_a_reason(binary, tmp_path, name):
 def test_unknown_labels_are_invalid(task_factory, tmp_path):
     task = load_task(task_factory("binary"))
     spec = infer_spec(task)
-    pd.DataFrame({"id": task.train["id"], "target": task.train["target"]}).to_csv(tmp_path / "oof.csv", index=False)
+    oof = pd.DataFrame({"id": task.train["id"], "target": task.train["target"]})
+    oof.to_csv(tmp_path / "oof.csv", index=False)
     pd.DataFrame({"id": task.test["id"], "target": "maybe"}).to_csv(tmp_path / "submission.csv", index=False)
     grade = grade_attempt(spec, tmp_path, task.train, task.sample_submission)
     assert not grade.valid and "not among the training classes" in grade.reason

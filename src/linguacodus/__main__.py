@@ -1,0 +1,3 @@
+from linguacodus.cli import main
+
+main()
