@@ -87,7 +87,8 @@ def _python_binds() -> list[str]:
     roots |= {Path(p) for p in sys.path if p and Path(p).is_dir()}
     kept: list[Path] = []
     for root in sorted(roots, key=lambda p: len(p.parts)):
-        if str(root).startswith(("/usr", "/proc", "/dev", "/tmp")) or root == Path("/"):
+        # /usr is bound whole already; anything under /tmp is bound after the fresh tmpfs.
+        if str(root).startswith(("/usr", "/proc", "/dev")) or root == Path("/"):
             continue
         if not any(root.is_relative_to(k) for k in kept):
             kept.append(root)
