@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from linguacodus.codegen.notebook import script_to_notebook
 from linguacodus.instruction import Instruction, Provenance, load_instruction, save_instruction
 from linguacodus.planning import propose
 from linguacodus.report import write_report
@@ -103,6 +104,8 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
         folder = run_dir / outcome.best.folder
         for name in ("solution.py", "submission.csv", "oof.csv"):
             shutil.copyfile(folder / name, run_dir / name)
+        notebook = script_to_notebook((folder / "solution.py").read_text(encoding="utf-8"))
+        (run_dir / "solution.ipynb").write_text(notebook, encoding="utf-8")
     result = _result(spec, outcome, chosen, started, settings, isolation)
     (run_dir / "result.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
     write_report(run_dir / "report.md", spec, candidates, outcome, result)

@@ -142,7 +142,13 @@ def run_script(script: str, attempt_dir: Path, input_dir: Path, limits: Limits,
             command, cwd=attempt_dir, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
             env=_environment(), start_new_session=True, preexec_fn=limit_memory,
         )
-        status, timed_out, peak_mb = _wait(process, start + limits.wall_seconds)
+        try:
+            status, timed_out, peak_mb = _wait(process, start + limits.wall_seconds)
+        except BaseException:
+            # Ctrl-C or any error here: the script is in its own session and would
+            # outlive us, so take its whole group down before going.
+            _kill_group(process.pid)
+            raise
     wall = time.monotonic() - start
     stdout = _tail(stdout_path)
     stderr = _tail(stderr_path)
@@ -183,11 +189,15 @@ def _wait(process: subprocess.Popen, deadline: float):
         polls += 1
         if time.monotonic() >= deadline and not timed_out:
             timed_out = True
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _kill_group(process.pid)
         time.sleep(0.02)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _tree_peak_kb(root: int) -> int:

@@ -33,7 +33,7 @@ def test_run_on_each_example(name, tmp_path):
     result = cli("run", task_dir, "--budget", 40, "--out", tmp_path / "run")
     assert result.returncode == 0, result.stderr
     run = tmp_path / "run"
-    for name_ in ("spec.json", "solution.py", "submission.csv", "oof.csv", "journal.jsonl",
+    for name_ in ("spec.json", "solution.py", "solution.ipynb", "submission.csv", "oof.csv", "journal.jsonl",
                   "report.md", "result.json", "instructions/chosen.md", "instructions/chosen.json",
                   "instructions/candidate-1.md"):
         assert (run / name_).exists(), name_

@@ -105,3 +105,38 @@ def test_free_text_steps_are_reported_not_hidden(task_factory):
     solution = compile_solution(spec, instruction)
     assert solution.notes and "Engineer clever ratios" in solution.notes[0]
     assert "# free-text step not executed" in solution.script
+
+
+def test_notebook_cells_run_to_the_same_outputs(task_factory, tmp_path):
+    """Concatenating the notebook's code cells gives back the script's code exactly."""
+    import json
+
+    from linguacodus.codegen.notebook import script_to_notebook
+
+    spec = infer_spec(load_task(task_factory("multiclass_proba")))
+    script = compile_solution(spec, propose(spec, 1)[0]).script
+    notebook = json.loads(script_to_notebook(script))
+    kinds = [cell["cell_type"] for cell in notebook["cells"]]
+    assert kinds == ["code"] + ["markdown", "code"] * 5
+    assert notebook["cells"][1]["source"][0] == "## 1. Load data\n"
+    code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    stripped = [line for line in script.splitlines() if line.strip() and not line.startswith("# ")]
+    assert [line for line in code.splitlines() if line.strip() and not line.startswith("# ")] == stripped
+
+
+def test_true_false_labels_come_back_in_their_form(tmp_path):
+    import pandas as pd
+
+    from conftest import write_task
+
+    train = pd.DataFrame({"id": range(80), "x": range(80), "flag": [i % 3 == 0 for i in range(80)]})
+    test = pd.DataFrame({"id": range(80, 100), "x": range(20)})
+    sample = pd.DataFrame({"id": test["id"], "flag": False})
+    task = load_task(write_task(tmp_path / "t", train, test, sample, "Scored on accuracy."))
+    spec = infer_spec(task)
+    solution = compile_solution(spec, propose(spec, 1)[0])
+    execution = run_script(solution.script, tmp_path / "run", task.path, Limits(60))
+    assert execution.ok, execution.stderr_tail
+    submitted = pd.read_csv(tmp_path / "run" / "submission.csv", dtype=str)
+    assert set(submitted["flag"]) <= {"True", "False"}
+    assert grade_attempt(spec, tmp_path / "run", task.train, task.sample_submission).valid
