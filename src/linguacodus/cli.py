@@ -12,6 +12,7 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 
+from linguacodus.bench.cli import bench_app
 from linguacodus.codegen.compiler import compile_solution
 from linguacodus.instruction import InstructionError, load_instruction, render_markdown
 from linguacodus.runner import load, plan_task, prepare_run_dir, run_task
@@ -25,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(bench_app, name="bench")
 console = Console(stderr=True)
 
 TaskDir = Annotated[Path, typer.Argument(

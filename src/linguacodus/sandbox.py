@@ -109,7 +109,7 @@ def _environment() -> dict[str, str]:
 
 def run_script(script: str, attempt_dir: Path, input_dir: Path, limits: Limits,
                isolation: Isolation | None = None) -> Execution:
-    """Write ``script`` to attempt_dir/solution.py and run it there."""
+    """Write ``script`` to attempt_dir/solution.py and run it there, reading input/."""
     attempt_dir = Path(attempt_dir).resolve()
     input_dir = Path(input_dir).resolve()
     attempt_dir.mkdir(parents=True, exist_ok=True)
@@ -130,22 +130,29 @@ def run_script(script: str, attempt_dir: Path, input_dir: Path, limits: Limits,
         if not link.exists():
             link.symlink_to(input_dir, target_is_directory=True)
         command = python
+    return run_command(command, attempt_dir, limits, isolation="bwrap" if use_bwrap else "none")
+
+
+def run_command(command: list[str], workdir: Path, limits: Limits,
+                isolation: Isolation = "none") -> Execution:
+    """Run a command in workdir as its own process group, with the limits; capture it."""
+    workdir = Path(workdir)
     memory = limits.memory_mb * 1024 * 1024
 
     def limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
-    stdout_path, stderr_path = attempt_dir / "stdout.txt", attempt_dir / "stderr.txt"
+    stdout_path, stderr_path = workdir / "stdout.txt", workdir / "stderr.txt"
     start = time.monotonic()
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         process = subprocess.Popen(
-            command, cwd=attempt_dir, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+            command, cwd=workdir, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
             env=_environment(), start_new_session=True, preexec_fn=limit_memory,
         )
         try:
             status, timed_out, peak_mb = _wait(process, start + limits.wall_seconds)
         except BaseException:
-            # Ctrl-C or any error here: the script is in its own session and would
+            # Ctrl-C or any error here: the process is in its own session and would
             # outlive us, so take its whole group down before going.
             _kill_group(process.pid)
             raise
@@ -165,7 +172,7 @@ def run_script(script: str, attempt_dir: Path, input_dir: Path, limits: Limits,
         stderr_tail=stderr,
         traceback=traceback,
         error_type=_error_type(traceback) if traceback else None,
-        isolation="bwrap" if use_bwrap else "none",
+        isolation=isolation,
     )
 
 

@@ -115,7 +115,7 @@ def infer_spec(task: TaskData) -> TaskSpec:
     if task_type != "regression":
         classes = tuple(np.unique(y.astype(str)))
         if task_type == "binary":
-            positive = _positive_label(y)
+            positive = _positive_label(y, task.description)
     submission_format = _submission_format(task_type, metric.prediction, format_hint,
                                            prediction_columns, metric.title)
     if submission_format == "class_probabilities":
@@ -230,8 +230,22 @@ def _closest_metric(name: str, task_type: TaskType, target: str):
     return METRICS[replacement]
 
 
-def _positive_label(y: pd.Series) -> str:
+def _positive_label(y: pd.Series, description: str) -> str:
+    """The class whose probability a binary submission holds.
+
+    The description decides where it says so ("the probability that `churn` is `Yes`",
+    "probability of default"); then conventional words (1, true, yes, ...); then the
+    minority class.
+    """
     counts = y.astype(str).value_counts()
+    text = " ".join(description.lower().split())  # sentences wrap across lines
+    named = [
+        label for label in counts.index
+        if re.search(r"probabilit(?:y|ies)\b[^.\n]{0,80}?[\s`'\"(]" + re.escape(label.lower())
+                     + r"[\s`'\").,:;]", text)
+    ]
+    if len(named) == 1:
+        return named[0]
     by_lower = {label.lower(): label for label in counts.index}
     for word in _POSITIVE_WORDS:
         if word in by_lower:

@@ -1,0 +1,1 @@
+"""MLE-bench-style benchmark: task plugins, systems side by side, a report."""

@@ -1,0 +1,111 @@
+"""linguacodus bench prepare | run | report."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from linguacodus.bench.compare import summarize, to_markdown
+from linguacodus.bench.harness import load_results, run_system, save_result
+from linguacodus.bench.machine import machine_info
+from linguacodus.bench.prepare import prepare_task
+from linguacodus.bench.registry import get_tasks
+from linguacodus.bench.systems import missing_requirement
+
+bench_app = typer.Typer(
+    help="MLE-bench-style benchmark: prepare the task suite, run systems side by side, report.",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="Where prepared tasks live.")]
+ResultsDir = Annotated[Path, typer.Option("--results-dir", help="Where results are written.")]
+Tasks = Annotated[str | None, typer.Option("--tasks", help="Comma-separated task ids (default: the suite).")]
+DEFAULT_DATA = Path("benchmarks/data")
+DEFAULT_RESULTS = Path("benchmarks/results/bench")
+
+
+def _fail(message: str) -> None:
+    console.print(f"error: {message}", style="red", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _tasks(ids: str | None, suite: str):
+    try:
+        return get_tasks([i.strip() for i in ids.split(",") if i.strip()] if ids else None, suite)
+    except ValueError as error:
+        _fail(str(error))
+
+
+@bench_app.command()
+def prepare(suite: Annotated[str, typer.Option("--suite", help="Task suite.")] = "public",
+            data_dir: DataDir = DEFAULT_DATA, tasks: Tasks = None,
+            force: Annotated[bool, typer.Option("--force", help="Prepare again even if present.")] = False,
+            ) -> None:
+    """Build each task's public/ and private/ folders from its labelled source."""
+    for task in _tasks(tasks, suite):
+        root = prepare_task(task, data_dir, force=force)
+        console.print(f"{task.meta.id:28s} {task.meta.kind:45s} → {root}", highlight=False,
+                      soft_wrap=True)
+
+
+@bench_app.command()
+def run(system: Annotated[str, typer.Option("--system", help="linguacodus, autogluon, flaml, "
+                                            "lgbm-default or trivial; several comma-separated.")],
+        budget: Annotated[float, typer.Option("--budget", min=5, help="Seconds per task and system.")] = 60,
+        tasks: Tasks = None, suite: Annotated[str, typer.Option("--suite")] = "public",
+        data_dir: DataDir = DEFAULT_DATA, results_dir: ResultsDir = DEFAULT_RESULTS,
+        work_dir: Annotated[Path, typer.Option("--work-dir", help="Systems' scratch folders.")]
+        = Path("benchmarks/runs")) -> None:
+    """Run systems on prepared tasks (preparing any that are missing) and grade them."""
+    systems = [s.strip() for s in system.split(",") if s.strip()]
+    for name in systems:
+        problem = missing_requirement(name)
+        if problem:
+            _fail(problem)
+    command = shlex.join(["linguacodus", "bench", *sys.argv[sys.argv.index("run"):]]) \
+        if "run" in sys.argv else "linguacodus bench run"
+    for task in _tasks(tasks, suite):
+        root = prepare_task(task, data_dir)
+        for name in systems:
+            with console.status(f"{name} on {task.meta.id} (budget {budget:.0f} s)"):
+                result = run_system(name, root, budget, work_dir, command)
+            save_result(result, results_dir)
+            outcome = (f"{result.score:.5g}" if result.valid else f"invalid: {result.reason}")
+            console.print(f"{task.meta.id:28s} {name:14s} {outcome}  ({result.wall_seconds:.1f} s, "
+                          f"{result.peak_memory_mb:.0f} MB)", highlight=False, markup=False)
+
+
+@bench_app.command()
+def report(results_dir: ResultsDir = DEFAULT_RESULTS,
+           out: Annotated[Path | None, typer.Option("--out", help="Report stem (default: "
+                                                    "RESULTS_DIR/report).")] = None) -> None:
+    """Markdown table task × system, valid rate, normalized score, wins/ties/losses."""
+    results = load_results(results_dir)
+    if not results:
+        _fail(f"no results under {results_dir / 'runs'}; run `linguacodus bench run` first")
+    summary = summarize(results)
+    machine = machine_info()
+    budgets = sorted({r.budget_seconds for r in results})
+    commands = sorted({r.command for r in results})
+    header = [
+        "# Linguacodus benchmark",
+        "",
+        f"Budget per task and system: {', '.join(f'{b:.0f} s' for b in budgets)}. "
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB. "
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in machine["packages"].items()) + ".",
+        "",
+        "Commands: " + "; ".join(f"`{c}`" for c in commands),
+    ]
+    markdown = to_markdown(summary, header)
+    stem = out or results_dir / "report"
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
+    stem.with_suffix(".json").write_text(json.dumps({"machine": machine, **summary}, indent=2) + "\n")
+    print(markdown)

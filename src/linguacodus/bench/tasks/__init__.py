@@ -1,0 +1,1 @@
+"""Benchmark task plugins, one folder each (see linguacodus.bench.registry)."""

