@@ -8,7 +8,10 @@ TASK ?= examples/tasks/churn
 BUDGET ?= 60
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint examples bench-examples clean
+BENCH_VENV := .venv-bench
+BENCH_BUDGET ?= 60
+
+.PHONY: demo test lint examples bench-examples bench-setup bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,5 +36,21 @@ examples: $(STAMP)
 bench-examples: $(STAMP)
 	$(BIN)/python benchmarks/examples.py --budget 60
 
+# The peers live in their own environment: AutoGluon pins pandas<2.4.
+$(BENCH_VENV)/.installed: pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[bench,dev]"
+	touch $@
+
+bench-setup: $(BENCH_VENV)/.installed
+
+# The whole public suite, every system, then the report (about an hour at 60 s).
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/linguacodus bench prepare
+	$(BENCH_VENV)/bin/linguacodus bench run --system linguacodus,autogluon,flaml,lgbm-default,trivial --budget $(BENCH_BUDGET)
+	$(BENCH_VENV)/bin/linguacodus bench report
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) runs .pytest_cache

@@ -75,7 +75,7 @@ def _finish(result, run_dir: Path) -> None:
 @app.command()
 def run(task_dir: TaskDir, out: Out = None, budget: Budget = 300.0, seed: Seed = 42,
         llm: Llm = None, memory_mb: Memory = 4096,
-        k: Annotated[int, typer.Option("-k", min=1, help="Candidate instructions to consider.")] = 4,
+        k: Annotated[int, typer.Option("-k", min=1, help="Candidate instructions to consider.")] = 6,
         ) -> None:
     """Plan, write, run, repair and grade a solution; write submission.csv and result.json."""
     _reject_llm(llm)

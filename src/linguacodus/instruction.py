@@ -59,6 +59,13 @@ class Instruction(BaseModel):
     training: tuple[Step, ...] = ()
     postprocess: tuple[Step, ...] = ()
     provenance: Provenance = Provenance(source="user")
+    # A blend: the members' predictions averaged with these weights; sections stay empty.
+    members: tuple[Instruction, ...] = ()
+    weights: tuple[float, ...] = ()
+
+    @property
+    def is_blend(self) -> bool:
+        return bool(self.members)
 
     def section(self, name: Section) -> tuple[Step, ...]:
         return getattr(self, name)
@@ -70,6 +77,8 @@ class Instruction(BaseModel):
         return next((s for s in self.steps() if s.op == op), None)
 
     def model_step(self) -> Step:
+        if self.is_blend:
+            raise InstructionError(f"'{self.title}' is a blend; its members have the models")
         models = [s for s in self.model if s.op]
         if len(models) != 1:
             raise InstructionError(
@@ -101,9 +110,15 @@ SECTION_TITLES: dict[Section, str] = {
 _PROVENANCE = re.compile(r"<!--\s*linguacodus-provenance\s+(\{.*\})\s*-->")
 
 
+_MEMBER = re.compile(r"^## Member (\d+): (.+)$", re.MULTILINE)
+_BLEND = re.compile(r"`blend\(weights=(\[[^\]]*\])\)`")
+
+
 def render_markdown(instruction: Instruction) -> str:
     lines = [f"# {instruction.title}", ""]
     lines.append(f"<!-- linguacodus-provenance {instruction.provenance.model_dump_json()} -->")
+    if instruction.is_blend:
+        return _render_blend(instruction, lines)
     for name in SECTIONS:
         steps = instruction.section(name)
         if not steps and name == "postprocess":
@@ -113,6 +128,39 @@ def render_markdown(instruction: Instruction) -> str:
             text = " ".join(step.text.split())
             lines.append(f"- {text} `{step.call()}`" if step.op else f"- {text}")
     return "\n".join(lines) + "\n"
+
+
+def _render_blend(instruction: Instruction, lines: list[str]) -> str:
+    lines += ["", "## Ensemble", ""]
+    for weight, member in zip(instruction.weights, instruction.members, strict=True):
+        lines.append(f"- {weight:.3f} × {member.title}")
+    weights = [round(w, 4) for w in instruction.weights]
+    lines.append("- Average the members' predictions (probabilities or values) with these weights, "
+                 f"fitted on their out-of-fold predictions. `blend(weights={weights!r})`")
+    for number, member in enumerate(instruction.members, start=1):
+        body = render_markdown(member).splitlines()[1:]  # the member's title is in its heading
+        lines += ["", f"## Member {number}: {member.title}"]
+        lines += [f"#{line}" if line.startswith("## ") else line for line in body]
+    return "\n".join(lines) + "\n"
+
+
+def _parse_blend(text: str) -> Instruction:
+    parts = _MEMBER.split(text)  # [head, number, title, body, number, title, body, ...]
+    head = parse_markdown(parts[0].replace("## Ensemble", "", 1).split("\n- ")[0])
+    found = _BLEND.search(parts[0])
+    if found is None:
+        raise InstructionError("a blend needs a `blend(weights=[...])` line under '## Ensemble'")
+    weights = tuple(float(w) for w in ast.literal_eval(found.group(1)))
+    members = []
+    for title, body in zip(parts[2::3], parts[3::3], strict=True):
+        promoted = "\n".join(line[1:] if line.startswith("### ") else line for line in body.splitlines())
+        members.append(parse_markdown(f"# {title.strip()}\n{promoted}"))
+    if len(weights) != len(members) or any(w < 0 for w in weights) or sum(weights) <= 0:
+        raise InstructionError(
+            f"blend has {len(members)} member(s) but weights {list(weights)}; give one "
+            "non-negative weight a member"
+        )
+    return head.model_copy(update={"members": tuple(members), "weights": weights})
 
 
 def _section_of(heading: str) -> Section | None:
@@ -135,6 +183,8 @@ _CALL = re.compile(r"\s*`([a-z_][a-z0-9_]*\(.*\))`\s*$")
 
 def parse_markdown(text: str) -> Instruction:
     """Parse an Instruction from Markdown, as rendered or as edited by hand."""
+    if _MEMBER.search(text):
+        return _parse_blend(text)
     title = None
     provenance = Provenance(source="user")
     sections: dict[Section, list[Step]] = {name: [] for name in SECTIONS}

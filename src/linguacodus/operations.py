@@ -78,9 +78,10 @@ OPERATIONS: dict[str, Operation] = {
         _op("lightgbm", "model",
             lambda p: f"LightGBM gradient-boosted trees: {p['n_estimators']} trees, learning rate "
                       f"{p['learning_rate']}, {p['num_leaves']} leaves, row and column subsampling "
-                      f"{p['subsample']}/{p['colsample_bytree']}.",
+                      f"{p['subsample']}/{p['colsample_bytree']}"
+                      + (f", {p['objective']} objective." if p.get("objective") else "."),
             family="tree", n_estimators=500, learning_rate=0.05, num_leaves=31,
-            min_child_samples=20, subsample=0.8, colsample_bytree=0.8),
+            min_child_samples=20, subsample=0.8, colsample_bytree=0.8, objective=None),
         _op("xgboost", "model",
             lambda p: f"XGBoost gradient-boosted trees (histogram method): {p['n_estimators']} "
                       f"trees, learning rate {p['learning_rate']}, depth {p['max_depth']}.",
@@ -124,6 +125,10 @@ OPERATIONS: dict[str, Operation] = {
                       + (f", and at least {p['lower']}" if p.get("lower") is not None else "")
                       + ".",
             task_types=frozenset({"regression"}), lower=None),
+        _op("tune_threshold", "postprocess",
+            lambda p: "Choose the probability threshold for the positive class that maximises F1 "
+                      "on the out-of-fold predictions, and label the test set with it.",
+            task_types=frozenset({"binary"})),
     ]
 }
 

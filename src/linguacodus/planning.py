@@ -14,7 +14,7 @@ _LOG_METRICS = {"rmsle", "rmse_log"}
 _WEIGHTED_METRICS = {"f1", "f1_macro", "qwk"}
 
 
-def propose(spec: TaskSpec, k: int = 4) -> list[Instruction]:
+def propose(spec: TaskSpec, k: int = 6) -> list[Instruction]:
     """The top-k rule-based candidates, best prior first, each with provenance."""
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -29,7 +29,8 @@ def propose(spec: TaskSpec, k: int = 4) -> list[Instruction]:
             builders.append(_gbm_native)
         builders.append(_gbm_on_tfidf)
     else:
-        builders += [_gbm_native, _linear, _xgboost_native, _random_forest]
+        builders += [_gbm_native, _linear, _xgboost_native, _random_forest, _extra_trees,
+                     _gbm_slow]
     candidates = [build(spec) for build in builders][:k]
     return [
         c.model_copy(update={"provenance": Provenance(
@@ -69,6 +70,8 @@ def _training(spec: TaskSpec) -> list[Step]:
 
 
 def _postprocess(spec: TaskSpec) -> tuple[Step, ...]:
+    if spec.task_type == "binary" and spec.metric == "f1" and spec.submission_format == "label":
+        return (make_step("tune_threshold"),)
     if spec.task_type != "regression":
         return ()
     lower = 0 if spec.metric in _LOG_METRICS else None
@@ -76,9 +79,12 @@ def _postprocess(spec: TaskSpec) -> tuple[Step, ...]:
 
 
 def _gbm_params(spec: TaskSpec) -> dict:
+    params = {}
     if spec.n_train < 2000:  # small data: shallower trees, fewer of them
-        return {"n_estimators": 300, "num_leaves": 15, "min_child_samples": 10}
-    return {}
+        params = {"n_estimators": 300, "num_leaves": 15, "min_child_samples": 10}
+    if spec.metric == "mae":
+        params["objective"] = "l1"  # the median, not the mean, minimises absolute error
+    return params
 
 
 def _tabular_encoding(spec: TaskSpec, method: str) -> list[Step]:
@@ -146,6 +152,26 @@ def _random_forest(spec: TaskSpec) -> Instruction:
         "bagged deep trees; robust with little tuning",
         _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "ordinal"),
         make_step("random_forest", n_estimators=300, min_samples_leaf=2),
+    )
+
+
+def _extra_trees(spec: TaskSpec) -> Instruction:
+    return _instruction(
+        spec, "Extremely randomised trees on ordinal-encoded features",
+        "random split points decorrelate the trees; a diverse partner for boosting in a blend",
+        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "ordinal"),
+        make_step("extra_trees", n_estimators=300, min_samples_leaf=2),
+    )
+
+
+def _gbm_slow(spec: TaskSpec) -> Instruction:
+    return _instruction(
+        spec, "LightGBM with a slow learning rate and strong column subsampling",
+        "many small, heavily subsampled trees: slower, often better calibrated",
+        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "native"),
+        make_step("lightgbm", n_estimators=1000, learning_rate=0.02, num_leaves=15,
+                  min_child_samples=10, subsample=0.7, colsample_bytree=0.5,
+                  **({"objective": "l1"} if spec.metric == "mae" else {})),
     )
 
 

@@ -72,7 +72,7 @@ def load(task_dir: Path) -> tuple[TaskData, TaskSpec]:
     return task, infer_spec(task)
 
 
-def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int = 4,
+def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int = 6,
              instructions: list[Instruction] | None = None,
              on_event: Callable[[str], None] = lambda message: None) -> tuple[RunResult, Path]:
     """Plan (unless instructions are given), code, execute, grade; write the run folder."""

@@ -4,7 +4,10 @@
    failures on the way), so a valid result exists as early as possible.
 2. The remaining candidates are ranked by a quick probe (subsample, fewer folds, no
    submission) when the data is large enough for that to save time.
-3. They get full runs in that order while the budget allows; the best CV score wins.
+3. They get full runs in that order while the budget allows.
+4. Where a weighted blend of the valid solutions beats the best of them on out-of-fold
+   predictions and time allows, the blend runs as one more solution.
+The best CV score wins.
 """
 
 from __future__ import annotations
@@ -15,12 +18,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from linguacodus.codegen.compiler import compile_solution
 from linguacodus.codegen.layout import CompileOptions
+from linguacodus.ensemble import fit_blend
 from linguacodus.grading import grade_attempt
-from linguacodus.instruction import Instruction, InstructionError, save_instruction
+from linguacodus.instruction import (
+    Instruction,
+    InstructionError,
+    Provenance,
+    load_instruction,
+    save_instruction,
+)
 from linguacodus.journal import Attempt, Journal, Purpose
 from linguacodus.repair import diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, run_script
@@ -134,6 +145,39 @@ class Search:
             instruction, parent, repair = fix.instruction, record.number, fix.description
         return None
 
+    # --- blending ---
+    def blend(self, full: list[Attempt], index: int) -> Attempt | None:
+        """Run a weighted blend of the valid solutions when their OOF says it helps."""
+        members = [a for a in full if (self.run_dir / a.folder / "oof_predictions.npy").exists()]
+        raws = [np.load(self.run_dir / a.folder / "oof_predictions.npy") for a in members]
+        if len(members) < 2 or len({r.shape for r in raws}) != 1:
+            return None
+        truth = self.task.train.loc[self.task.train[self.spec.target].notna(), self.spec.target]
+        if len(truth) != len(raws[0]):  # members fitted on a subsample: nothing to align
+            return None
+        weights, value = fit_blend(self.spec, raws, truth)
+        chosen = [(w, a) for w, a in zip(weights, members, strict=True) if w > 0]
+        best_single = max(a.score if self.spec.higher_is_better else -a.score for a in members)
+        oriented = value if self.spec.higher_is_better else -value
+        if len(chosen) < 2 or oriented <= best_single + 1e-9:
+            self.on_event("blend: no weighting of the solutions beats the best one on OOF")
+            return None
+        needed = 1.2 * sum(a.execution.wall_seconds for _, a in chosen)
+        if self.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, needed):
+            self.on_event(f"blend: {needed:.0f} s needed, {self.remaining():.0f} s left; skipped")
+            return None
+        instruction = Instruction(
+            title=f"Blend of {len(chosen)} solutions",
+            members=tuple(load_instruction(self.run_dir / a.folder / "instruction.json")
+                          for _, a in chosen),
+            weights=tuple(round(w, 4) for w, _ in chosen),
+            provenance=Provenance(source="search", score=round(value, 6),
+                                  note="weights fitted on the members' out-of-fold predictions"),
+        )
+        self.on_event(f"blend of {len(chosen)}: OOF {value:.5g} with weights "
+                      f"{[round(w, 2) for w, _ in chosen]}; running it")
+        return self.run_candidate(index, instruction, "full")
+
     # --- the loop ---
     def probe(self, candidates: dict[int, Instruction]) -> dict[int, float]:
         """Probe scores (higher is better after direction) of the given candidates."""
@@ -183,6 +227,12 @@ class Search:
                 self.on_event(f"skipping '{instruction.title}': {self.remaining():.0f} s left")
                 continue
             finish(index, self.run_candidate(index, instruction, "full"))
+
+        blend = self.blend(full, index=len(candidates) + 1)
+        if blend is not None:
+            results[blend.candidate] = {"title": blend.instruction_title, "status": "valid",
+                                        "cv_score": blend.score, "attempt": blend.number}
+            full.append(blend)
 
         best = None
         if full:

@@ -15,7 +15,7 @@ from linguacodus.codegen.components import (
     validate_component,
 )
 from linguacodus.codegen.layout import CompileOptions, resolve_layout
-from linguacodus.instruction import Instruction
+from linguacodus.instruction import Instruction, InstructionError
 from linguacodus.spec import TaskSpec
 
 
@@ -45,6 +45,8 @@ def compile_solution(spec: TaskSpec, instruction: Instruction,
     Raises InstructionError when the instruction can't be implemented as written.
     """
     options = options or CompileOptions()
+    if instruction.is_blend:
+        return _compile_blend(spec, instruction, options)
     layout = resolve_layout(spec, instruction, options)
     training_quotes = tuple(s.text for s in instruction.training if s.op)
     components = [
@@ -63,6 +65,50 @@ def compile_solution(spec: TaskSpec, instruction: Instruction,
                          for c in components),
         script=script,
         notes=notes,
+    )
+
+
+def _compile_blend(spec: TaskSpec, instruction: Instruction, options: CompileOptions) -> Solution:
+    """One script that runs every member's pipeline as a function and averages them."""
+    if options.probe_rows is not None:
+        raise InstructionError("a blend is not probed; probe its members")
+    layouts = [resolve_layout(spec, member, options) for member in instruction.members]
+    if len({(layout.max_rows, layout.n_splits, layout.stratified) for layout in layouts}) > 1:
+        raise InstructionError("blend members must validate on the same rows and folds "
+                               "(their subsample_rows and kfold steps differ)")
+    total = sum(instruction.weights)
+    weights = [round(w / total, 4) for w in instruction.weights]
+    components = [load_component(spec, layouts[0], options.seed)]
+    for number, (member, layout) in enumerate(zip(instruction.members, layouts, strict=True), start=1):
+        parts = [preprocess_component(spec, layout), model_component(spec, layout),
+                 validate_component(spec, layout, ())]
+        body = textwrap.indent("\n\n\n".join(part.code for part in parts), "    ")
+        code = (f"def member_{number}():\n"
+                f'    """{member.title}: out-of-fold and test predictions."""\n'
+                f"{body}\n    return oof_predictions, test_predictions")
+        quotes = tuple(step.text for step in member.steps() if step.op)
+        components.append(Component(f"member_{number}", f"Member {number}: {member.title}", code,
+                                    frozenset().union(*(part.imports for part in parts)), quotes))
+    blend = [
+        f"WEIGHTS = {weights!r}",
+        f"MEMBERS = [{', '.join(f'member_{n}' for n in range(1, len(layouts) + 1))}]",
+        "",
+        "oof_predictions, test_predictions = 0.0, 0.0",
+        "for weight, member in zip(WEIGHTS, MEMBERS, strict=True):",
+        "    member_oof, member_test = member()",
+        "    oof_predictions = oof_predictions + weight * member_oof",
+        "    test_predictions = test_predictions + weight * member_test",
+    ]
+    components.append(Component("blend", "Blend", "\n".join(blend), frozenset(),
+                                (instruction.title + ": weights fitted on out-of-fold predictions.",)))
+    # Postprocessing (clipping, a tuned threshold) is the first member's that has any.
+    post = next((layout for layout in layouts if layout.clip or layout.threshold), layouts[0])
+    components.append(submit_component(spec, post))
+    script = _integrate(spec, instruction, components, probe=False, notes=())
+    return Solution(
+        instruction_title=instruction.title,
+        components=tuple(SolutionComponent(name=c.name, title=c.title, code=c.code) for c in components),
+        script=script,
     )
 
 

@@ -104,8 +104,11 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
         "",
         "X = make_features(train)",
         "X_test = make_features(test)",
-        "NUMERIC_FEATURES = [c for c in X.columns if c not in CATEGORICAL_COLUMNS + TEXT_COLUMNS]",
     ]
+    numeric_block = layout.numeric or layout.datetime
+    if numeric_block and (layout.uses_pipeline or layout.impute_numeric is not None):
+        lines.append(
+            "NUMERIC_FEATURES = [c for c in X.columns if c not in CATEGORICAL_COLUMNS + TEXT_COLUMNS]")
     if layout.log_target:
         lines += ["", "# Fit on the log scale; predictions are mapped back with expm1.",
                   "y_fit = np.log1p(y)"]
@@ -114,7 +117,7 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
     quotes = [s.text for s in (layout.impute_numeric, layout.impute_categorical, layout.encode,
                                layout.scale_numeric, layout.tfidf) if s is not None]
     if layout.native_categories:
-        if layout.impute_numeric is not None:
+        if layout.impute_numeric is not None and numeric_block:
             strategy = layout.impute_numeric.param("strategy")
             lines += [
                 "",
@@ -253,6 +256,8 @@ def _model_arguments(spec: TaskSpec, layout: Layout) -> list[str]:
     if model.op == "lightgbm":
         params["subsample_freq"] = 1
         params["verbosity"] = -1
+        if params.get("objective") is None:
+            params.pop("objective", None)
     if model.op == "xgboost":
         params["tree_method"] = "hist"
         if layout.native_categories:
@@ -368,6 +373,27 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
     if fmt == "value":
         value = "np.clip(predictions, LOWER, UPPER)" if layout.clip is not None else "predictions"
         lines.append(f"    return pd.DataFrame({{{py(column)}: {value}}})")
+    elif fmt == "label" and layout.threshold is not None:
+        imports.add("from sklearn.metrics import f1_score")
+        lines = [
+            f"POSITIVE_INDEX = list(CLASSES).index({py(spec.positive_label)})",
+            "",
+            "",
+            "def best_threshold(probabilities: np.ndarray, is_positive: np.ndarray) -> float:",
+            '    """The cut-off on P(positive) with the best F1 on out-of-fold predictions."""',
+            "    candidates = np.unique(np.round(probabilities, 3))",
+            "    scores = [f1_score(is_positive, probabilities >= cut) for cut in candidates]",
+            "    return float(candidates[int(np.argmax(scores))])",
+            "",
+            "",
+            "THRESHOLD = best_threshold(oof_predictions[:, POSITIVE_INDEX], y == POSITIVE_INDEX)",
+            'print(f"decision threshold {THRESHOLD:.3f}", flush=True)',
+        ] + lines
+        lines += [
+            "    positive = predictions[:, POSITIVE_INDEX] >= THRESHOLD",
+            "    codes = np.where(positive, POSITIVE_INDEX, 1 - POSITIVE_INDEX)",
+            f"    return pd.DataFrame({{{py(column)}: CLASSES[codes]}})",
+        ]
     elif fmt == "label":
         lines.append(f"    return pd.DataFrame({{{py(column)}: CLASSES[predictions.argmax(axis=1)]}})")
     elif fmt == "binary_probability":
@@ -396,6 +422,8 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
         lines.append("oof = to_submission_columns(oof_predictions)")
         lines.append('oof.insert(0, "row", train.index.to_numpy())')
     lines.append('oof.to_csv("oof.csv", index=False)')
+    lines.append("# Raw predictions too: the harness weighs blends of solutions with them.")
+    lines.append('np.save("oof_predictions.npy", oof_predictions)')
     if not layout.probe:
         lines += [
             "",
@@ -405,6 +433,6 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
             'submission.to_csv("submission.csv", index=False)',
             'print(f"wrote submission.csv ({len(submission)} rows) and oof.csv", flush=True)',
         ]
-    quotes = (layout.clip.text,) if layout.clip is not None else ()
+    quotes = tuple(step.text for step in (layout.clip, layout.threshold) if step is not None)
     return Component("submit", "Prediction and submission", "\n".join(lines), frozenset(imports),
                      quotes)

@@ -46,6 +46,7 @@ class Layout:
     max_rows: int | None
     final_method: str
     clip: Step | None
+    threshold: Step | None  # binary F1: tune the decision threshold on OOF
     free_text: tuple[str, ...]  # steps the offline compiler does not execute
     probe: bool
 
@@ -131,6 +132,9 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     if options.probe_rows is not None:
         n_splits = min(n_splits, options.probe_folds)
         max_rows = min(max_rows or options.probe_rows, options.probe_rows)
+    if step("tune_threshold") is not None and spec.submission_format != "label":
+        raise InstructionError("tune_threshold applies to label submissions only; "
+                               f"this task submits {spec.submission_format}")
     final_method = _param(step("final_model"), "method", "fold_average")
     if final_method not in ("fold_average", "refit"):
         raise InstructionError(f"final_model method must be fold_average or refit, not {final_method!r}")
@@ -144,6 +148,7 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
         class_weight=step("class_weight") is not None,
         n_splits=n_splits, stratified=stratified, max_rows=max_rows, final_method=final_method,
         clip=step("clip_predictions"),
+        threshold=step("tune_threshold"),
         free_text=tuple(s.text for s in instruction.steps() if s.op is None),
         probe=options.probe_rows is not None,
     )
