@@ -85,6 +85,8 @@ def run(task_dir: TaskDir, out: Out = None, budget: Budget = 300.0, seed: Seed =
             result, run_dir = run_task(task_dir, out, settings, k=k, on_event=_printer(status))
     except (TaskError, InstructionError) as error:
         _fail(str(error))
+    except OSError as error:  # e.g. an --out folder that can't be created
+        _fail(f"{error.filename or ''}: {error.strerror or error}")
     _finish(result, run_dir)
 
 
@@ -103,6 +105,8 @@ def plan(task_dir: TaskDir, out: Out = None,
                                                   on_event=_printer(status))
     except (TaskError, InstructionError) as error:
         _fail(str(error))
+    except OSError as error:  # e.g. an --out folder that can't be created
+        _fail(f"{error.filename or ''}: {error.strerror or error}")
     for warning in spec.warnings:
         console.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
     for number, candidate in enumerate(candidates, start=1):
@@ -141,6 +145,8 @@ def code(task_dir: TaskDir,
                                        on_event=_printer(status))
     except (TaskError, InstructionError) as error:
         _fail(str(error))
+    except OSError as error:  # e.g. an --out folder that can't be created
+        _fail(f"{error.filename or ''}: {error.strerror or error}")
     _finish(result, run_dir)
 
 

@@ -79,12 +79,9 @@ def _postprocess(spec: TaskSpec) -> tuple[Step, ...]:
 
 
 def _gbm_params(spec: TaskSpec) -> dict:
-    params = {}
     if spec.n_train < 2000:  # small data: shallower trees, fewer of them
-        params = {"n_estimators": 300, "num_leaves": 15, "min_child_samples": 10}
-    if spec.metric == "mae":
-        params["objective"] = "l1"  # the median, not the mean, minimises absolute error
-    return params
+        return {"n_estimators": 300, "num_leaves": 15, "min_child_samples": 10}
+    return {}
 
 
 def _tabular_encoding(spec: TaskSpec, method: str) -> list[Step]:
@@ -170,8 +167,7 @@ def _gbm_slow(spec: TaskSpec) -> Instruction:
         "many small, heavily subsampled trees: slower, often better calibrated",
         _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "native"),
         make_step("lightgbm", n_estimators=1000, learning_rate=0.02, num_leaves=15,
-                  min_child_samples=10, subsample=0.7, colsample_bytree=0.5,
-                  **({"objective": "l1"} if spec.metric == "mae" else {})),
+                  min_child_samples=10, subsample=0.7, colsample_bytree=0.5),
     )
 
 

@@ -1,7 +1,8 @@
-"""The three jobs behind the CLI: run (plan, code, execute, grade), plan, and code.
+"""The jobs behind the CLI: run_task (plan or take the given instructions, code, execute,
+grade; `run` and `code`) and plan_task (`plan`).
 
-Each writes a run folder as the run-folder contract says and returns the result record;
-the CLI only parses arguments and prints.
+Each writes a run folder as the run-folder contract says and returns its records; the CLI
+only parses arguments and prints.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class RunResult(BaseModel):
     seed: int
     budget_seconds: float
     warnings: tuple[str, ...] = ()
+    started_at: float | None = None  # Unix time the run began
 
 
 def default_run_dir(task_dir: Path) -> Path:
@@ -58,6 +60,8 @@ def default_run_dir(task_dir: Path) -> Path:
 
 def prepare_run_dir(out: Path | None, task_dir: Path) -> Path:
     run_dir = Path(out) if out is not None else default_run_dir(task_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise TaskError(f"run folder {run_dir} is a file; choose another --out")
     if run_dir.exists() and any(run_dir.iterdir()):
         raise TaskError(f"run folder {run_dir} exists and is not empty; choose another --out")
     task_path = Path(task_dir).resolve()
@@ -76,7 +80,7 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
              instructions: list[Instruction] | None = None,
              on_event: Callable[[str], None] = lambda message: None) -> tuple[RunResult, Path]:
     """Plan (unless instructions are given), code, execute, grade; write the run folder."""
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     task, spec = load(task_dir)
     run_dir = prepare_run_dir(out, task_dir)
     (run_dir / "spec.json").write_text(spec.model_dump_json(indent=2), encoding="utf-8")
@@ -91,11 +95,15 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
         save_instruction(candidate, run_dir / "instructions" / f"candidate-{number}")
     on_event(f"task {spec.name}: {spec.task_type}, target {spec.target!r}, metric {spec.metric}; "
              f"{len(candidates)} candidate instruction(s)")
+    planning_seconds = time.monotonic() - started
     search = Search(task, spec, run_dir, SearchSettings(
-        budget=settings.budget - (time.monotonic() - started), seed=settings.seed,
+        budget=settings.budget - planning_seconds, seed=settings.seed,
         memory_mb=settings.memory_mb, probe_rows=settings.probe_rows, isolation=isolation),
         on_event=on_event)
     outcome = search.solve(candidates)
+    if outcome.first_valid_seconds is not None:  # the search's clock starts after planning
+        outcome = outcome.model_copy(update={
+            "first_valid_seconds": round(outcome.first_valid_seconds + planning_seconds, 3)})
     chosen = None
     if outcome.best is not None:
         # The attempt's own copy: where repairs changed the instruction, this is what ran.
@@ -106,7 +114,8 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
             shutil.copyfile(folder / name, run_dir / name)
         notebook = script_to_notebook((folder / "solution.py").read_text(encoding="utf-8"))
         (run_dir / "solution.ipynb").write_text(notebook, encoding="utf-8")
-    result = _result(spec, outcome, chosen, started, settings, isolation)
+    result = _result(spec, outcome, chosen, started, settings, isolation).model_copy(
+        update={"started_at": round(started_at, 3)})
     (run_dir / "result.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
     write_report(run_dir / "report.md", spec, candidates, outcome, result)
     return result, run_dir

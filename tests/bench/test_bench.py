@@ -160,5 +160,8 @@ def test_bench_run_and_report_end_to_end(tmp_path):
     assert summary["aggregates"]["linguacodus"]["valid_rate"] == 1.0
     assert summary["aggregates"]["linguacodus"]["mean_normalized_score"] == 1.0  # beats trivial
     assert summary["versus"]["trivial"]["wins"] == 2
+    for result in summary["results"]:
+        if result["system"] == "linguacodus":  # measured from the harness's launch
+            assert 0 < result["first_valid_seconds"] < result["wall_seconds"]
     unknown = cli("run", "--system", "nope", *common)
     assert unknown.returncode == 2 and "unknown system" in unknown.stderr

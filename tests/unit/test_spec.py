@@ -146,7 +146,8 @@ def test_positive_class_named_by_the_description(tmp_path):
                           "score": ["great"] * 70 + ["other"] * 30})
     test = pd.DataFrame({"id": range(100, 110), "x": range(10)})
     sample = pd.DataFrame({"id": test["id"], "score": 0.5})
-    described = "## Evaluation\n\nAUC between the predicted probability that\n`score` is `great` and the label."
+    described = ("## Evaluation\n\nAUC between the predicted probability that\n"
+                 "`score` is `great` and the label.")
     assert spec_of(write_task(tmp_path / "a", train, test, sample, described)).positive_label == "great"
     silent = "## Evaluation\n\nArea under the ROC curve."
     assert spec_of(write_task(tmp_path / "b", train, test, sample, silent)).positive_label == "other"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,6 +71,7 @@ def run_system(system: str, task_root: Path, budget: float, work_root: Path, com
     workdir.mkdir(parents=True)
     shutil.copytree(task_root / "public", workdir / "input")
     shutil.copyfile(task_root / "meta.json", workdir / "meta.json")
+    launched = time.time()
     execution = run_command(
         [sys.executable, "-m", SYSTEMS[system], str(workdir), str(budget)], workdir,
         Limits(budget + GRACE_SECONDS, BENCH_MEMORY_MB))
@@ -89,7 +91,10 @@ def run_system(system: str, task_root: Path, budget: float, work_root: Path, com
     answers = pd.read_csv(task_root / "private" / "answers.csv")
     sample = pd.read_csv(task_root / "public" / "sample_submission.csv")
     grade = grade_against_answers(spec, workdir / "submission.csv", sample, answers)
-    first_valid = info.get("first_valid_seconds") if system == "linguacodus" else execution.wall_seconds
+    # Time to the first valid submission: when the system reports the moment, from the
+    # launch; otherwise its whole wall time (a submission exists only at the end).
+    first_valid = (round(info["first_valid_at"] - launched, 3) if info.get("first_valid_at")
+                   else execution.wall_seconds)
     return SystemResult(valid=grade.valid, reason=grade.reason, score=grade.cv_score,
                         first_valid_seconds=first_valid if grade.valid else None, **common)
 

@@ -19,7 +19,12 @@ def fit_predict(inputs: Inputs) -> dict:
     result = json.loads((out / "result.json").read_text()) if (out / "result.json").exists() else {}
     if result.get("valid"):
         shutil.copyfile(out / "submission.csv", inputs.workdir / "submission.csv")
-    return {"first_valid_seconds": result.get("first_valid_seconds"),
+    first_valid_at = None
+    if result.get("first_valid_seconds") is not None and result.get("started_at"):
+        # A Unix time: the harness measures it from its own launch of this process, as it
+        # measures the peers' wall time, interpreter start-ups included.
+        first_valid_at = result["started_at"] + result["first_valid_seconds"]
+    return {"first_valid_at": first_valid_at, "first_valid_seconds": result.get("first_valid_seconds"),
             "cv_score": result.get("cv_score"), "chosen_instruction": result.get("chosen_instruction"),
             "exit_code": completed.returncode}
 
