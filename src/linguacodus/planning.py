@@ -11,6 +11,10 @@ from linguacodus.instruction import Instruction, Provenance, Step, make_step
 from linguacodus.spec import ColumnRole, TaskSpec
 
 _LOG_METRICS = {"rmsle", "rmse_log"}
+# Relative cost of fitting each model family, cheapest first; the search takes the
+# cheapest candidate first so that a valid submission exists as early as possible.
+_FAMILY_COST = {"ridge": 1, "logistic_regression": 1, "lightgbm": 2, "xgboost": 3,
+                "extra_trees": 4, "random_forest": 5}
 _WEIGHTED_METRICS = {"f1", "f1_macro", "qwk"}
 
 
@@ -37,6 +41,14 @@ def propose(spec: TaskSpec, k: int = 6) -> list[Instruction]:
             source="rules", rank=rank, note=c.provenance.note)})
         for rank, c in enumerate(candidates, start=1)
     ]
+
+
+def expected_cost(instruction: Instruction) -> int:
+    """A rank of how long an instruction takes to run (blends: their members together)."""
+    if instruction.is_blend:
+        return sum(expected_cost(member) for member in instruction.members)
+    model = next((s.op for s in instruction.model if s.op), None)
+    return _FAMILY_COST.get(model, max(_FAMILY_COST.values()))
 
 
 def _common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:

@@ -1,6 +1,6 @@
 """The improvement loop within a budget: first a valid submission, then the best CV score.
 
-1. Candidates are tried in prior order until one gives a valid submission (repairing
+1. Candidates are tried cheapest first until one gives a valid submission (repairing
    failures on the way), so a valid result exists as early as possible.
 2. The remaining candidates are ranked by a quick probe (subsample, fewer folds, no
    submission) when the data is large enough for that to save time.
@@ -33,6 +33,7 @@ from linguacodus.instruction import (
     save_instruction,
 )
 from linguacodus.journal import Attempt, Journal, Purpose
+from linguacodus.planning import expected_cost
 from linguacodus.repair import diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, run_script
 from linguacodus.spec import TaskSpec
@@ -206,7 +207,9 @@ class Search:
                 full.append(record)
 
         while pending and first_valid is None and self.remaining() > MIN_ATTEMPT_SECONDS:
-            index = next(iter(pending))
+            # The cheapest candidate first (prior order breaks ties): the first valid
+            # submission should come early; the stronger candidates follow.
+            index = min(pending, key=lambda i: (expected_cost(pending[i]), i))
             record = self.run_candidate(index, pending.pop(index), "full", first=True)
             finish(index, record)
             if record is not None:

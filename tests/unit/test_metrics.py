@@ -90,3 +90,41 @@ def test_scorers_on_known_values():
     assert METRICS["map_at_k"].scorer(np.array(["a", "b"]), [["a", "b"], ["a", "b"]], k=3) == 0.75
     assert METRICS["qwk"].scorer(np.array([1, 2, 3]), np.array([1, 2, 3])) == 1.0
     assert METRICS["r2"].scorer(np.array([1.0, 2, 3]), np.array([1.0, 2, 3])) == 1.0
+
+
+def test_numpy_scorers_agree_with_scikit_learn():
+    """The framework scores in NumPy; scikit-learn is the reference."""
+    from sklearn import metrics as skm
+
+    from linguacodus import scorers
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        y = rng.normal(5, 2, 200)
+        p = y + rng.normal(0, 1, 200)
+        assert scorers.rmse(y, p) == pytest.approx(np.sqrt(skm.mean_squared_error(y, p)))
+        assert scorers.mae(y, p) == pytest.approx(skm.mean_absolute_error(y, p))
+        assert scorers.mape(y, p) == pytest.approx(skm.mean_absolute_percentage_error(y, p))
+        assert scorers.r2(y, p) == pytest.approx(skm.r2_score(y, p))
+        positive = np.abs(y)
+        assert scorers.rmsle(positive, np.abs(p)) == pytest.approx(
+            np.sqrt(skm.mean_squared_log_error(positive, np.abs(p))))
+        binary = rng.integers(0, 2, 200)
+        score = np.round(np.clip(binary * 0.3 + rng.random(200) * 0.7, 0, 1), 1)  # ties on purpose
+        assert scorers.roc_auc(binary, score) == pytest.approx(skm.roc_auc_score(binary, score))
+        assert scorers.log_loss(binary, score) == pytest.approx(
+            skm.log_loss(binary, np.clip(score, 1e-15, 1 - 1e-15)))
+        assert scorers.f1_binary(binary, score > 0.5) == pytest.approx(skm.f1_score(binary, score > 0.5))
+        classes = rng.integers(0, 4, 200)
+        proba = rng.dirichlet(np.ones(4), 200)
+        assert scorers.roc_auc(classes, proba) == pytest.approx(
+            skm.roc_auc_score(classes, proba, multi_class="ovr"))
+        assert scorers.log_loss(classes, proba) == pytest.approx(skm.log_loss(classes, proba))
+        labels = np.array(["a", "b", "c"])[rng.integers(0, 3, 200)]
+        guesses = np.array(["a", "b", "c", "d"])[rng.integers(0, 4, 200)]
+        macro = skm.f1_score(labels, guesses, average="macro")
+        assert scorers.f1_macro(labels, guesses) == pytest.approx(macro)
+        assert scorers.accuracy(labels, guesses) == pytest.approx(skm.accuracy_score(labels, guesses))
+        grades, graded = rng.integers(1, 6, 200), rng.integers(1, 6, 200)
+        assert scorers.quadratic_weighted_kappa(grades, graded) == pytest.approx(
+            skm.cohen_kappa_score(grades, graded, weights="quadratic"))

@@ -1,4 +1,8 @@
-"""Linguacodus itself, through its CLI, exactly as a user runs it."""
+"""Linguacodus itself, through its CLI, exactly as a user runs it.
+
+Standard library only: this wrapper's own start-up counts in the time to the first valid
+submission, so it imports nothing heavy before launching the command.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +10,34 @@ import json
 import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
-from linguacodus.bench.systems._common import Inputs, run
 
-
-def fit_predict(inputs: Inputs) -> dict:
-    out = inputs.workdir / "run"
-    command = [sys.executable, "-m", "linguacodus", "run", str(inputs.workdir / "input"),
-               "--budget", str(inputs.budget), "--out", str(out)]
+def main(argv: list[str]) -> None:
+    if len(argv) != 3:
+        raise SystemExit(f"usage: {argv[0]} WORKDIR BUDGET")
+    started = time.monotonic()
+    workdir, budget = Path(argv[1]), argv[2]
+    out = workdir / "run"
+    command = [sys.executable, "-m", "linguacodus", "run", str(workdir / "input"),
+               "--budget", budget, "--out", str(out)]
     completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    (inputs.workdir / "linguacodus.log").write_text(completed.stdout + completed.stderr)
+    (workdir / "linguacodus.log").write_text(completed.stdout + completed.stderr)
     result = json.loads((out / "result.json").read_text()) if (out / "result.json").exists() else {}
     if result.get("valid"):
-        shutil.copyfile(out / "submission.csv", inputs.workdir / "submission.csv")
+        shutil.copyfile(out / "submission.csv", workdir / "submission.csv")
     first_valid_at = None
     if result.get("first_valid_seconds") is not None and result.get("started_at"):
         # A Unix time: the harness measures it from its own launch of this process, as it
         # measures the peers' wall time, interpreter start-ups included.
         first_valid_at = result["started_at"] + result["first_valid_seconds"]
-    return {"first_valid_at": first_valid_at, "first_valid_seconds": result.get("first_valid_seconds"),
+    info = {"first_valid_at": first_valid_at, "first_valid_seconds": result.get("first_valid_seconds"),
             "cv_score": result.get("cv_score"), "chosen_instruction": result.get("chosen_instruction"),
-            "exit_code": completed.returncode}
+            "exit_code": completed.returncode,
+            "wall_seconds": round(time.monotonic() - started, 3)}
+    (workdir / "info.json").write_text(json.dumps(info, indent=2) + "\n")
 
 
 if __name__ == "__main__":
-    run(fit_predict)
+    main(sys.argv)
