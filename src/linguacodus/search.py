@@ -43,6 +43,7 @@ MAX_REPAIRS = 2
 RESERVE_SECONDS = 1.0  # kept back for writing the run folder
 MIN_ATTEMPT_SECONDS = 3.0  # less than this left: not worth starting a script
 FIRST_ATTEMPT_SHARE = 0.6  # the first attempt leaves room for one repaired retry
+STARTUP_SECONDS = 1.0  # a script's interpreter and library imports, paid once a script
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,9 @@ class Search:
         if len(chosen) < 2 or oriented <= best_single + 1e-9:
             self.on_event("blend: no weighting of the solutions beats the best one on OOF")
             return None
-        needed = 1.2 * sum(a.execution.wall_seconds for _, a in chosen)
+        # One interpreter start-up instead of one a member; then a margin.
+        walls = [a.execution.wall_seconds for _, a in chosen]
+        needed = 1.1 * (sum(walls) - STARTUP_SECONDS * (len(walls) - 1))
         if self.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, needed):
             self.on_event(f"blend: {needed:.0f} s needed, {self.remaining():.0f} s left; skipped")
             return None

@@ -115,6 +115,13 @@ def test_a_crashing_system_is_recorded_as_invalid(prepared, tmp_path, monkeypatc
     assert not result.valid and "crashed" in result.reason and "No module named" in result.reason
 
 
+@pytest.mark.parametrize("task_id", ["wine-cultivar", "food-reviews-meta", "default-imbalanced"])
+def test_lgbm_default_baseline_is_valid(prepared, tmp_path, task_id):
+    result = run_system("lgbm-default", prepared[task_id], 30, tmp_path, "test")
+    assert result.valid, result.reason
+    assert result.first_valid_seconds == result.wall_seconds  # a submission only at the end
+
+
 def test_missing_peers_are_explained():
     assert missing_requirement("nope").startswith("unknown system")
     assert missing_requirement("trivial") is None

@@ -62,9 +62,16 @@ def write_submission(inputs: Inputs, predictions: np.ndarray | list, classes: li
     frame.to_csv(inputs.workdir / "submission.csv", index=False)
 
 
-def positive_column(classes: list, positive: str | None) -> int:
-    as_text = [str(c) for c in classes]
-    return as_text.index(str(positive))
+def write_probabilities(inputs: Inputs, proba: np.ndarray, classes: list) -> None:
+    """Class probabilities (columns in ``classes`` order) in the submission's format."""
+    labels = [str(c) for c in classes]
+    proba = np.asarray(proba, dtype=float)
+    if inputs.meta.submission == "label":
+        write_submission(inputs, np.array(labels, dtype=object)[proba.argmax(axis=1)])
+    elif inputs.meta.submission == "binary_probability":
+        write_submission(inputs, proba[:, labels.index(str(inputs.meta.positive_label))])
+    else:
+        write_submission(inputs, proba, labels)
 
 
 def run(fit_predict: Callable[[Inputs], dict | None]) -> None:

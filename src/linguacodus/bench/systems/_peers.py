@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linguacodus.bench.systems._common import Inputs, positive_column, write_submission
+from linguacodus.bench.systems._common import Inputs, write_probabilities, write_submission
 
 # Metrics scored on logs: the peers optimise RMSE of the transformed target, as a user would.
 LOG_TARGETS = {"rmsle": (np.log1p, np.expm1), "rmse_log": (np.log, np.exp)}
@@ -27,11 +27,4 @@ def write(inputs: Inputs, predictions: np.ndarray, classes: list | None = None) 
             values = LOG_TARGETS[meta.metric][1](values)
         write_submission(inputs, values)
         return
-    proba = np.asarray(predictions, dtype=float)
-    labels = [str(c) for c in classes]
-    if meta.submission == "label":
-        write_submission(inputs, np.array(labels, dtype=object)[proba.argmax(axis=1)])
-    elif meta.submission == "binary_probability":
-        write_submission(inputs, proba[:, positive_column(labels, meta.positive_label)])
-    else:
-        write_submission(inputs, proba, labels)
+    write_probabilities(inputs, predictions, classes)

@@ -11,7 +11,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import OneHotEncoder
 
-from linguacodus.bench.systems._common import Inputs, positive_column, run, write_submission
+from linguacodus.bench.systems._common import Inputs, run, write_probabilities, write_submission
 
 
 def _text_columns(frame: pd.DataFrame) -> list[str]:
@@ -40,12 +40,7 @@ def fit_predict(inputs: Inputs) -> None:
         return
     proba = np.zeros((len(x_test), len(classes)))
     proba[:, model.classes_] = model.predict_proba(test_m)
-    if meta.submission == "label":
-        write_submission(inputs, np.array(classes, dtype=object)[proba.argmax(axis=1)])
-    elif meta.submission == "binary_probability":
-        write_submission(inputs, proba[:, positive_column(classes, meta.positive_label)])
-    else:
-        write_submission(inputs, proba, classes)
+    write_probabilities(inputs, proba, classes)
 
 
 def _categories(x_train: pd.DataFrame, x_test: pd.DataFrame):
