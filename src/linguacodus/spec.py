@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from linguacodus.metrics import (
     METRICS,
+    Metric,
     PredictionKind,
     TaskType,
     default_metric,
@@ -221,7 +222,7 @@ def _task_type(y: pd.Series, format_hint: str | None, metric_types: frozenset[st
     return "regression"
 
 
-def _closest_metric(name: str, task_type: TaskType, target: str):
+def _closest_metric(name: str, task_type: TaskType, target: str) -> Metric:
     replacements = {("f1", "multiclass"): "f1_macro", ("multiclass_log_loss", "binary"): "log_loss",
                     ("map_at_k", "binary"): "accuracy"}
     replacement = replacements.get((name, task_type))
