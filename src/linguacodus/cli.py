@@ -15,6 +15,7 @@ from rich.table import Table
 from linguacodus.bench.cli import bench_app
 from linguacodus.codegen.compiler import compile_solution
 from linguacodus.instruction import InstructionError, load_instruction, render_markdown
+from linguacodus.knowledge.cli import kb_app
 from linguacodus.runner import load, plan_task, prepare_run_dir, run_task
 from linguacodus.search import SearchSettings
 from linguacodus.task import TaskError
@@ -27,6 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(bench_app, name="bench")
+app.add_typer(kb_app, name="kb")
 console = Console(stderr=True)
 
 TaskDir = Annotated[Path, typer.Argument(

@@ -1,0 +1,1 @@
+"""The knowledge base of ranked instructions (issue #4): store and importers so far."""

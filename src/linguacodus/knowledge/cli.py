@@ -1,0 +1,41 @@
+"""linguacodus kb …: the knowledge base (issue #4). So far: importing the paper's corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+kb_app = typer.Typer(help="Knowledge base of ranked instructions.", no_args_is_help=True)
+console = Console(stderr=True)
+DEFAULT_DB = Path.home() / ".cache" / "linguacodus" / "knowledge.sqlite"
+
+Db = Annotated[Path, typer.Option("--db", help="Knowledge base file (SQLite).")]
+
+
+@kb_app.command("import-linguacodus")
+def import_linguacodus(
+    csv: Annotated[Path, typer.Argument(help="The paper's corpus: a CSV with prompt and kaggle_id "
+                                        "columns (Llama-2 chat-format examples).")],
+    db: Db = DEFAULT_DB,
+) -> None:
+    """Import the Linguacodus paper's ranked instructions; report parsed, mapped, skipped."""
+    from linguacodus.knowledge.paper_corpus import import_corpus
+    from linguacodus.knowledge.store import KnowledgeStore
+
+    if not csv.is_file():
+        console.print(f"error: {csv} does not exist", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    try:
+        store = KnowledgeStore(db).open()
+        report = import_corpus(csv, store)
+    except (ValueError, RuntimeError) as error:
+        console.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for line in report.lines():
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    counts = store.counts()
+    console.print(f"{db}: {counts['tasks']} tasks, {counts['instructions']} instructions",
+                  markup=False, highlight=False, soft_wrap=True)

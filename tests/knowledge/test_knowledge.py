@@ -1,0 +1,105 @@
+import sqlite3
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import REPO
+from linguacodus.instruction import Instruction
+from linguacodus.knowledge.paper_corpus import import_corpus, parse_place, parse_row, to_instruction
+from linguacodus.knowledge.store import SCHEMA_VERSION, InstructionRecord, KnowledgeStore, TaskRecord
+
+CORPUS = REPO.parent / "shared" / "data" / "linguacodus_instructions.csv"
+SYSTEM = "<s>[INST] <<SYS>>\nBe helpful.\n<</SYS>>\n\n"
+
+
+def row(place="third", data="The tabular data data", metric="auc", answer=None):
+    answer = answer if answer is not None else (
+        "Data preprocessing:\n- Missing values are filled with the median.\n- One-hot encoding.\n\n"
+        "Model architecture:\n- A LightGBM classifier.\n\nModel training:\n- 5-fold cross-validation.")
+    return (f"{SYSTEM}Imagine that you are is an data analyst. Your objective is writing the {place} "
+            "place instruction for solving this machine learning task. Task: Predict churn\n"
+            f"Customers leave; predict who.\n{data} is used for the problem. The metric type is "
+            f"{metric} for the problem. Your response contains the main information about data "
+            f"preprocessing, model architecture and model training. [/INST]\n{answer}</s>")
+
+
+def test_parse_place_words():
+    assert parse_place("ninth") == 9 and parse_place("21.0st") == 21 and parse_place("33rd") == 33
+    assert parse_place("best") is None
+
+
+def test_rows_parse_and_map():
+    example = parse_row(row(), "123")
+    assert example.rank == 3 and example.title == "Predict churn" and example.metric == "auc"
+    assert example.description == "Customers leave; predict who." and example.data_type == "tabular"
+    instruction = to_instruction(example)
+    ops = {s.op for s in instruction.steps() if s.op}
+    assert ops == {"impute_numeric", "encode_categorical", "lightgbm", "kfold"}
+    assert instruction.model[-1].text == example.text  # the full text is kept
+    assert instruction.provenance.rank == 3 and "123" in instruction.provenance.note
+    variant = parse_row(row(place="22.0nd", data="The audio data"), "9")
+    assert variant.rank == 22 and variant.data_type == "audio"
+
+
+@pytest.mark.parametrize("prompt,reason", [
+    ("", "empty prompt"),
+    ("<s>[INST] hello [/INST] world</s>", "does not follow the paper's template"),
+    (row(place="best"), "unknown place word 'best'"),
+    (row(answer=""), "no instruction after [/INST]"),
+])
+def test_unreadable_rows_say_why(prompt, reason):
+    assert reason in parse_row(prompt, "1")
+
+
+def test_import_reports_and_is_idempotent(tmp_path):
+    csv = tmp_path / "corpus.csv"
+    pd.DataFrame({"prompt": [row(), row(place="first"), "garbage", row(answer="Nothing known here.")],
+                  "kaggle_id": [1, 2, 3, 4]}).to_csv(csv)
+    store = KnowledgeStore(tmp_path / "kb.sqlite").open()
+    report = import_corpus(csv, store)
+    assert (report.rows, report.parsed, report.mapped, report.tasks) == (4, 3, 2, 1)
+    assert report.skipped == {"prompt does not follow the paper's template": 1}
+    import_corpus(csv, store)
+    assert store.counts() == {"tasks": 1, "instructions": 3}
+    ranked = store.instructions_of("Predict churn")
+    assert [rank for rank, _ in ranked] == [1, 3, 3]
+
+
+def test_store_migrates_and_refuses_newer_schemas(tmp_path):
+    path = tmp_path / "kb.sqlite"
+    store = KnowledgeStore(path).open()
+    with store.connect() as connection:
+        assert KnowledgeStore.version(connection) == SCHEMA_VERSION
+    store.add_task(TaskRecord(source="s", source_id="t", title="T", description="d"),
+                   [InstructionRecord(source_key="k", rank=1, text="x",
+                                      instruction=Instruction(title="x"))])
+    KnowledgeStore(path).open()  # reopening keeps the data
+    assert store.counts() == {"tasks": 1, "instructions": 1}
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(RuntimeError, match="newer than this"):
+        KnowledgeStore(path).open()
+
+
+def test_readers_see_committed_data_while_a_write_is_open(tmp_path):
+    store = KnowledgeStore(tmp_path / "kb.sqlite").open()
+    store.add_task(TaskRecord(source="s", source_id="a", title="A", description="d"), [])
+    writer = sqlite3.connect(store.path)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO tasks (source, source_id, title, description) VALUES ('s','b','B','d')")
+    assert store.counts()["tasks"] == 1  # WAL: the reader is not blocked and sees no half write
+    writer.commit()
+    writer.close()
+    assert store.counts()["tasks"] == 2
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/data/linguacodus_instructions.csv is absent")
+def test_the_papers_corpus_imports(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "linguacodus", "kb", "import-linguacodus", str(CORPUS),
+                             "--db", str(tmp_path / "kb.sqlite")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    report = KnowledgeStore(tmp_path / "kb.sqlite").counts()
+    assert report["instructions"] >= 1200 and report["tasks"] >= 80
+    assert "rows 1330: parsed" in result.stderr
