@@ -103,3 +103,24 @@ def test_the_papers_corpus_imports(tmp_path):
     report = KnowledgeStore(tmp_path / "kb.sqlite").counts()
     assert report["instructions"] >= 1200 and report["tasks"] >= 80
     assert "rows 1330: parsed" in result.stderr
+
+
+def test_retrieval_returns_the_planted_nearest_task_first(tmp_path):
+    from linguacodus.knowledge.retrieval import nearest_tasks
+
+    store = KnowledgeStore(tmp_path / "kb.sqlite").open()
+    planted = {
+        "Bird songs": "Classify bird species from audio recordings of their songs.",
+        "Telecom churn": "Predict which telecom customers cancel their phone contract next month.",
+        "House rents": "Estimate the monthly rent of apartments from size and location.",
+    }
+    for number, (title, description) in enumerate(planted.items()):
+        records = [InstructionRecord(source_key=f"k{number}-{rank}", rank=rank, text=f"{title} plan {rank}",
+                                     instruction=Instruction(title=title)) for rank in (2, 1)]
+        store.add_task(TaskRecord(source="test", source_id=title, title=title, description=description),
+                       records)
+    hits = nearest_tasks(store, "which customers will cancel their phone contract", k=2)
+    assert [h.title for h in hits][0] == "Telecom churn"
+    assert hits[0].similarity > hits[1].similarity
+    assert [rank for rank, _ in hits[0].instructions] == [1, 2]
+    assert nearest_tasks(store, "   ") == []

@@ -39,3 +39,22 @@ def import_linguacodus(
     counts = store.counts()
     console.print(f"{db}: {counts['tasks']} tasks, {counts['instructions']} instructions",
                   markup=False, highlight=False, soft_wrap=True)
+
+
+@kb_app.command("search")
+def search(query: Annotated[str, typer.Argument(help="A task description, or words from one.")],
+           db: Db = DEFAULT_DB,
+           k: Annotated[int, typer.Option("-k", min=1, help="How many tasks.")] = 5) -> None:
+    """The stored tasks most like the query, with their best-ranked instructions."""
+    from linguacodus.knowledge.retrieval import nearest_tasks
+    from linguacodus.knowledge.store import KnowledgeStore
+
+    if not db.is_file():
+        console.print(f"error: no knowledge base at {db}; run `linguacodus kb import-linguacodus` "
+                      "first", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    for hit in nearest_tasks(KnowledgeStore(db).open(), query, k):
+        console.rule(f"{hit.title} — similarity {hit.similarity:.3f} ({hit.data_type}, {hit.metric})")
+        for rank, text in hit.instructions:
+            first = " ".join(text.split())[:300]
+            console.print(f"place {rank}: {first}", markup=False, highlight=False, soft_wrap=True)

@@ -137,6 +137,20 @@ class KnowledgeStore:
             return {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
                     for table in ("tasks", "instructions")}
 
+    def tasks(self) -> list[dict]:
+        with self.connect() as connection:
+            connection.row_factory = sqlite3.Row
+            rows = connection.execute(
+                "SELECT id, title, description, data_type, metric FROM tasks ORDER BY id").fetchall()
+        return [dict(row) for row in rows]
+
+    def instruction_texts(self, task_id: int, limit: int) -> list[tuple[int | None, str]]:
+        """A task's instruction texts, best rank first."""
+        with self.connect() as connection:
+            return [tuple(row) for row in connection.execute(
+                "SELECT rank, text FROM instructions WHERE task_id = ?"
+                " ORDER BY rank IS NULL, rank LIMIT ?", (task_id, limit)).fetchall()]
+
     def instructions_of(self, title: str) -> list[tuple[int | None, Instruction]]:
         """A task's instructions by rank, best first."""
         with self.connect() as connection:
