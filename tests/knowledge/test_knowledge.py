@@ -124,3 +124,60 @@ def test_retrieval_returns_the_planted_nearest_task_first(tmp_path):
     assert hits[0].similarity > hits[1].similarity
     assert [rank for rank, _ in hits[0].instructions] == [1, 2]
     assert nearest_tasks(store, "   ") == []
+
+
+SOLUTIONS = REPO / "tests" / "knowledge" / "solutions"
+
+
+def _extraction_scores():
+    import json
+
+    from linguacodus.knowledge.extract import extract_file
+
+    expected = json.loads((SOLUTIONS / "expected.json").read_text())
+    counts = {"models": [0, 0, 0], "steps": [0, 0, 0]}  # true positives, predicted, expected
+    for name, truth in expected.items():
+        instruction = extract_file(SOLUTIONS / name)
+        found = {
+            "models": {s.op or s.text.split(" (")[0].removeprefix("Model: ") for s in instruction.model},
+            "steps": {s.op for s in instruction.preprocessing + instruction.training if s.op},
+        }
+        for kind in counts:
+            counts[kind][0] += len(found[kind] & set(truth[kind]))
+            counts[kind][1] += len(found[kind])
+            counts[kind][2] += len(truth[kind])
+    return {kind: (tp / max(pred, 1), tp / max(exp, 1)) for kind, (tp, pred, exp) in counts.items()}
+
+
+def test_extraction_precision_and_recall_on_fifteen_solutions():
+    scores = _extraction_scores()
+    print(scores)
+    precision, recall = scores["models"]
+    assert precision >= 0.95 and recall >= 0.95, scores
+    precision, recall = scores["steps"]
+    assert precision >= 0.85 and recall >= 0.85, scores
+
+
+def test_extraction_keeps_parameters_and_reads_notebooks():
+    from linguacodus.knowledge.extract import extract_file
+
+    instruction = extract_file(SOLUTIONS / "s01_lgbm_kfold.py")
+    model = instruction.model[0]
+    assert model.op == "lightgbm" and model.params == {"n_estimators": 2000, "learning_rate": 0.03,
+                                                       "num_leaves": 63}
+    assert instruction.find("kfold").params == {"stratified": True, "n_splits": 5}
+    # lgb.early_stopping(...) as a callback is not the early_stopping_rounds keyword: not claimed.
+    assert not any("Stop boosting early" in s.text for s in instruction.training)
+    notebook = extract_file(SOLUTIONS / "s14_notebook_lgbm.ipynb")
+    assert notebook.find("class_weight") is not None
+
+
+def test_extract_cli_and_errors(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "linguacodus", "kb", "extract",
+                             str(SOLUTIONS / "s05_tfidf_text.py")], capture_output=True, text=True)
+    assert result.returncode == 0 and "`tfidf_text(" in result.stdout
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(:\n")
+    result = subprocess.run([sys.executable, "-m", "linguacodus", "kb", "extract", str(broken)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "can't parse the code" in result.stderr

@@ -58,3 +58,27 @@ def search(query: Annotated[str, typer.Argument(help="A task description, or wor
         for rank, text in hit.instructions:
             first = " ".join(text.split())[:300]
             console.print(f"place {rank}: {first}", markup=False, highlight=False, soft_wrap=True)
+
+
+@kb_app.command("extract")
+def extract(path: Annotated[Path, typer.Argument(help="A solution: .py script or .ipynb notebook.")],
+            out: Annotated[Path | None, typer.Option("--out", help="Write the instruction here "
+                                                     "(.md and .json) instead of printing it.")] = None,
+            ) -> None:
+    """Read a solution's code statically (AST) and print the instruction it implements."""
+    from linguacodus.instruction import InstructionError, render_markdown, save_instruction
+    from linguacodus.knowledge.extract import extract_file
+
+    if not path.is_file():
+        console.print(f"error: {path} does not exist", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    try:
+        instruction = extract_file(path)
+    except (InstructionError, UnicodeDecodeError) as error:
+        console.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if out is not None:
+        save_instruction(instruction, out.with_suffix(""))
+        console.print(f"wrote {out.with_suffix('.md')} and .json", markup=False, soft_wrap=True)
+    else:
+        print(render_markdown(instruction))
