@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from linguacodus.bench.machine import machine_info
 from linguacodus.grading import grade_against_answers
 from linguacodus.spec import infer_spec
 from linguacodus.task import load_task
@@ -32,21 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TASKS = ROOT / "examples" / "tasks"
 ANSWERS = ROOT / "examples" / "answers"
 RESULTS = ROOT / "benchmarks" / "results"
-
-
-def machine() -> dict:
-    cpu = ""
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    packages = {name: metadata.version(name) for name in
-                ("linguacodus", "pandas", "numpy", "scikit-learn", "lightgbm", "xgboost-cpu")}
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory_gb, 1),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "packages": packages}
 
 
 def measure(task: str, budget: float, workdir: Path) -> dict:
@@ -121,7 +104,7 @@ def main() -> None:
         "command": " ".join(["python", "benchmarks/examples.py", *sys.argv[1:]]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "budget_seconds": args.budget,
-        "machine": machine(),
+        "machine": machine_info(),
         "rows": rows,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

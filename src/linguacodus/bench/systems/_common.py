@@ -42,7 +42,10 @@ def read_inputs(argv: list[str]) -> Inputs:
         raise SystemExit(f"usage: {argv[0]} WORKDIR BUDGET")
     workdir, budget = Path(argv[1]), float(argv[2])
     meta = TaskMeta.model_validate_json((workdir / "meta.json").read_text())
-    read = lambda name: pd.read_csv(workdir / "input" / name, low_memory=False)  # noqa: E731
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(workdir / "input" / name, low_memory=False)
+
     return Inputs(workdir, budget, meta, read("train.csv"), read("test.csv"),
                   read("sample_submission.csv"))
 
