@@ -41,6 +41,12 @@ Seed = Annotated[int, typer.Option("--seed", help="Random seed of every generate
 Llm = Annotated[str | None, typer.Option(
     "--llm", help="LLM brain spec (e.g. openai:gpt-4o-mini). Not implemented yet: the offline "
                   "brain is the only one; giving this flag is an error.")]
+Kb = Annotated[Path | None, typer.Option(
+    "--kb", help="Knowledge base to propose instructions from (default: your own from `kb "
+                 "build`/`kb import-linguacodus` if present, else the one shipped inside the "
+                 "package).")]
+NoKb = Annotated[bool, typer.Option(
+    "--no-kb", help="Propose from the built-in rules only, without the knowledge base.")]
 Memory = Annotated[int, typer.Option(
     "--memory-mb", min=512, help="Address-space limit of each generated script, in MB.")]
 
@@ -63,6 +69,18 @@ def _printer(status):
     return on_event
 
 
+def _knowledge_base(kb: Path | None, no_kb: bool) -> Path | None:
+    from linguacodus.knowledge.store import default_kb_path
+
+    if no_kb:
+        return None
+    if kb is not None:
+        if not kb.is_file():
+            _fail(f"--kb {kb}: no such file; build one with `linguacodus kb build`")
+        return kb
+    return default_kb_path()
+
+
 def _finish(result, run_dir: Path) -> None:
     table = Table(show_header=False, box=None)
     for key in ("task", "metric", "cv_score", "valid", "wall_seconds", "first_valid_seconds",
@@ -78,13 +96,14 @@ def _finish(result, run_dir: Path) -> None:
 def run(task_dir: TaskDir, out: Out = None, budget: Budget = 300.0, seed: Seed = 42,
         llm: Llm = None, memory_mb: Memory = 4096,
         k: Annotated[int, typer.Option("-k", min=1, help="Candidate instructions to consider.")] = 6,
-        ) -> None:
+        kb: Kb = None, no_kb: NoKb = False) -> None:
     """Plan, write, run, repair and grade a solution; write submission.csv and result.json."""
     _reject_llm(llm)
     settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb)
     try:
         with console.status("starting") as status:
-            result, run_dir = run_task(task_dir, out, settings, k=k, on_event=_printer(status))
+            result, run_dir = run_task(task_dir, out, settings, k=k, on_event=_printer(status),
+                                       kb=_knowledge_base(kb, no_kb))
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created
@@ -97,14 +116,16 @@ def plan(task_dir: TaskDir, out: Out = None,
          k: Annotated[int, typer.Option("-k", min=1, help="How many instructions.")] = 3,
          probe: Annotated[bool, typer.Option(
              help="Rank the candidates by a quick run on a subsample (in the sandbox).")] = True,
-         budget: Budget = 120.0, seed: Seed = 42, llm: Llm = None) -> None:
+         budget: Budget = 120.0, seed: Seed = 42, llm: Llm = None, kb: Kb = None,
+         no_kb: NoKb = False) -> None:
     """Propose the top-k instructions (Markdown you can edit and pass to `code`)."""
     _reject_llm(llm)
     settings = SearchSettings(budget=budget, seed=seed) if probe else None
     try:
         with console.status("planning") as status:
             spec, candidates, run_dir = plan_task(task_dir, out, k, settings,
-                                                  on_event=_printer(status))
+                                                  on_event=_printer(status),
+                                                  kb=_knowledge_base(kb, no_kb))
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created
@@ -113,8 +134,12 @@ def plan(task_dir: TaskDir, out: Out = None,
         console.print(f"warning: {warning}", style="yellow", highlight=False, markup=False)
     for number, candidate in enumerate(candidates, start=1):
         score = candidate.provenance.score
-        console.rule(f"candidate {number}" + (f" — probe {spec.metric} {score:.5g}"
-                                              if score is not None else ""))
+        source = candidate.provenance.source
+        console.rule(f"candidate {number} ({source})" + (
+            f" — {'probe ' + spec.metric if probe else 'expected normalised score'} {score:.5g}"
+            if score is not None else ""))
+        console.print(f"provenance: {candidate.provenance.note}", style="dim", highlight=False,
+                      markup=False, soft_wrap=True)
         console.print(Markdown(render_markdown(candidate)))
     console.print(f"instructions written to {run_dir / 'instructions'}", highlight=False)
 

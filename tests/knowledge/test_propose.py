@@ -1,0 +1,146 @@
+"""Retrieval with meta-features, proposals from outcomes, critics, refinement, early stopping."""
+
+import pytest
+
+from linguacodus.codegen.compiler import compile_solution
+from linguacodus.codegen.layout import CompileOptions
+from linguacodus.instruction import InstructionError, make_step, render_markdown
+from linguacodus.knowledge.features import meta_distance, meta_features
+from linguacodus.knowledge.portfolio import RECIPES, applicable, recipe_of
+from linguacodus.knowledge.propose import propose
+from linguacodus.knowledge.retrieval import TaskIndex
+from linguacodus.knowledge.selection import critique, refine
+from linguacodus.knowledge.store import (
+    InstructionRecord,
+    KnowledgeStore,
+    OutcomeRecord,
+    TaskRecord,
+)
+from linguacodus.spec import infer_spec
+from linguacodus.task import load_task
+
+
+def _spec(task_factory, kind, **kwargs):
+    return infer_spec(load_task(task_factory(kind, **kwargs)))
+
+
+def _store_with(tmp_path, tasks):
+    """tasks: (title, description, spec, {recipe: cv score}) → a store with ranked outcomes."""
+    store = KnowledgeStore(tmp_path / "kb.sqlite").open()
+    for title, description, spec, scores in tasks:
+        task_id = store.add_task(TaskRecord(source="kb-build", source_id=title, title=title,
+                                            description=description, data_type=spec.task_type,
+                                            metric=spec.metric, meta=meta_features(spec)), [])
+        built = applicable(spec)
+        for recipe, value in scores.items():
+            instruction = built[recipe]
+            store.add_outcome(task_id, OutcomeRecord(recipe=recipe, status="valid", cv_score=value),
+                              InstructionRecord(source_key=f"{title}:{recipe}", rank=None,
+                                                text=render_markdown(instruction),
+                                                instruction=instruction))
+        store.rank_task(task_id, spec.higher_is_better, 0.5 if spec.higher_is_better else 10.0)
+    return store
+
+
+def test_meta_features_tell_task_types_apart(task_factory):
+    binary, binary2 = _spec(task_factory, "binary_proba"), _spec(task_factory, "binary", name="b2")
+    regression = _spec(task_factory, "regression")
+    a, b, c = meta_features(binary), meta_features(binary2), meta_features(regression)
+    assert meta_distance(a, b) < meta_distance(a, c)
+    assert meta_distance(a, a) == 0
+    assert meta_distance({"metric": "rmse"}, {"rows": 10}) is None  # nothing in common
+
+
+def test_proposals_follow_the_outcomes_of_the_nearest_task(tmp_path, task_factory):
+    binary, regression = _spec(task_factory, "binary_proba"), _spec(task_factory, "regression")
+    store = _store_with(tmp_path, [
+        ("Customer churn", "Predict which telecom customers cancel their contract.", binary,
+         {"xgb-d4": 0.90, "linear": 0.70, "rf": 0.80, "lgbm-small": 0.85}),
+        ("Rent prices", "Estimate the monthly rent of apartments.", regression,
+         {"xgb-d4": 3.0, "linear": 1.0, "rf": 2.0, "lgbm-small": 2.5}),
+    ])
+    index = TaskIndex(store, "tfidf")
+    proposal = propose(binary, "which customers cancel their contract", 3, index)
+    assert proposal.used_knowledge and "Customer churn" in proposal.reason
+    assert [recipe_of(i) for i in proposal.instructions] == ["xgb-d4", "lgbm-small", "rf"]
+    first = proposal.instructions[0]
+    assert first.provenance.source == "knowledge-base" and first.provenance.rank == 1
+    assert "Customer churn" in first.provenance.note and first.provenance.score > 0.5
+    # the same knowledge base for a regression task: the regression neighbour decides
+    proposal = propose(regression, "monthly rent of apartments", 2, index)
+    assert recipe_of(proposal.instructions[0]) == "linear"
+    compile_solution(regression, proposal.instructions[0], CompileOptions())  # adapted: compiles
+
+
+def test_without_knowledge_or_anything_close_the_rules_decide(tmp_path, task_factory):
+    binary = _spec(task_factory, "binary_proba")
+    proposal = propose(binary, "anything", 2, None)
+    assert not proposal.used_knowledge and proposal.reason == "no knowledge base"
+    assert [i.provenance.source for i in proposal.instructions] == ["rules", "rules"]
+    empty = KnowledgeStore(tmp_path / "empty.sqlite").open()
+    assert not propose(binary, "anything", 2, TaskIndex(empty, "tfidf")).used_knowledge
+
+
+def test_critics_charge_for_misfits(task_factory):
+    text = _spec(task_factory, "text")
+    tabular_only = applicable(text)["lgbm-small"]
+    penalty, reasons = critique(tabular_only, text, None)
+    assert penalty >= 0.3 and "ignores the text columns" in reasons[0]
+    assert critique(applicable(text)["text-linear"], text, None)[0] < penalty
+    regression_log = _spec(task_factory, "regression_log")
+    plain = applicable(regression_log)["lgbm-small"]
+    plain = plain.model_copy(update={"preprocessing": tuple(
+        s for s in plain.preprocessing if s.op != "log_target")})
+    penalty, reasons = critique(plain, regression_log, 0.01)
+    assert any("log target" in r for r in reasons) and any("budget" in r for r in reasons)
+    assert critique(applicable(regression_log)["lgbm-log-target"], regression_log, None)[0] == 0
+
+
+def test_refinement_where_the_data_calls_for_it(task_factory):
+    binary = _spec(task_factory, "binary", metric_sentence="Evaluated with the F1 score.")
+    imbalanced = binary.model_copy(update={"minority_share": 0.05})
+    plain = applicable(imbalanced)["lgbm-small"]
+    plain = plain.model_copy(update={"training": tuple(
+        s for s in plain.training if s.op != "class_weight")})  # the rules add it already
+    refined, changes = refine(plain, imbalanced)
+    assert refined.find("class_weight") is not None and "class weights" in changes[0]
+    assert refine(applicable(binary)["lgbm-small"], binary)[1] == []  # balanced: unchanged
+    regression = _spec(task_factory, "regression")
+    skewed = regression.model_copy(update={"target_min": 0.0, "target_skew": 3.5})
+    refined, changes = refine(applicable(skewed)["linear"], skewed)
+    assert refined.find("log_target") is not None and "skewed" in changes[0]
+    large = regression.model_copy(update={"n_train": 80_000})
+    refined, changes = refine(applicable(large)["lgbm-default"], large)
+    assert refined.find("early_stopping") is not None and refined.training[-1].op == "final_model"
+    assert refine(applicable(large)["lgbm-onehot"], large)[1] == []  # a pipeline: no hold-out set
+    compile_solution(large, refined, CompileOptions())
+
+
+def test_early_stopping_compiles_only_where_it_can_work(task_factory):
+    spec = _spec(task_factory, "binary_proba")
+    base = applicable(spec)["lgbm-default"]
+    training = list(base.training)
+    stopped = base.model_copy(update={"training": tuple(training[:-1] + [make_step("early_stopping"),
+                                                                         training[-1]])})
+    script = compile_solution(spec, stopped, CompileOptions()).script
+    assert "lightgbm.early_stopping(STOPPING_ROUNDS" in script and "eval_X=" in script
+    for recipe in ("xgb-d4", "lgbm-onehot"):
+        other = applicable(spec)[recipe]
+        broken = other.model_copy(update={"training": other.training + (make_step("early_stopping"),)})
+        with pytest.raises(InstructionError, match="early_stopping"):
+            compile_solution(spec, broken, CompileOptions())
+    refit = stopped.model_copy(update={"training": stopped.training[:-1] + (
+        make_step("final_model", method="refit"),)})
+    with pytest.raises(InstructionError, match="fold_average"):
+        compile_solution(spec, refit, CompileOptions())
+
+
+def test_every_recipe_compiles_for_every_kind_of_task(task_factory):
+    for kind in ("binary_proba", "multiclass", "regression", "text", "datetime"):
+        spec = _spec(task_factory, kind)
+        built = applicable(spec)
+        assert built, kind
+        for recipe, instruction in built.items():
+            assert recipe_of(instruction) == recipe
+            compile_solution(spec, instruction, CompileOptions(probe_rows=100))
+    assert len(RECIPES) >= 24
