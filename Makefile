@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV := .venv-bench
 BENCH_BUDGET ?= 60
 
-.PHONY: demo test lint examples bench-examples bench-setup bench clean
+.PHONY: demo test lint examples bench-examples bench-setup bench kb-build bench-kb clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,20 @@ bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/linguacodus bench prepare
 	$(BENCH_VENV)/bin/linguacodus bench run --system linguacodus,autogluon,flaml,lgbm-default,trivial --budget $(BENCH_BUDGET)
 	$(BENCH_VENV)/bin/linguacodus bench report
+
+# Rebuild the knowledge base shipped inside the package (resumable: re-run after a stop).
+RESERVED ?= ../shared/reserved_datasets.txt
+kb-build: $(STAMP)
+	$(BIN)/linguacodus kb build --db build/kb.sqlite --work build/kb-work \
+		$$(test -f $(RESERVED) && echo --exclude $(RESERVED)) \
+		--export src/linguacodus/knowledge/data/knowledge.sqlite
+
+# Knowledge-base figures: proposals on the public suite (runs the portfolio on it),
+# leave-one-out on the knowledge base, retrieval latency at 1k and 100k records.
+bench-kb: $(STAMP)
+	$(BIN)/python benchmarks/kb_proposals.py
+	$(BIN)/python benchmarks/kb_loo.py --quiet
+	$(BIN)/python benchmarks/kb_latency.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) runs .pytest_cache

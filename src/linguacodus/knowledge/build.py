@@ -145,8 +145,11 @@ def build_knowledge(store: KnowledgeStore, entries: list[CorpusEntry], exclusion
             continue
         folders.append(TaskFolder(entry.source, titles[entry.source], task_dir))
     summary = run_portfolio(store, folders, settings, on_event)
+    stored = store.outcomes()
     summary.update(excluded=skipped, exclusion_lists=list(exclusions.origin),
-                   failed_tasks={**failed, **summary["failed_tasks"]})
+                   failed_tasks={**failed, **summary["failed_tasks"]},
+                   outcomes_stored=len(stored),
+                   recipe_seconds_stored=round(sum(o["fit_seconds"] or 0 for o in stored), 1))
     store.set_meta("build_json", summary)
     return summary
 
@@ -236,5 +239,7 @@ def summary_lines(summary: dict) -> list[str]:
         f"{len(summary['failed_tasks'])} could not be prepared",
         f"recipe runs: {summary['runs']} ({summary['valid']} valid, {summary['failed']} failed) "
         f"in {summary['seconds']:.0f} s",
+        f"stored: {summary.get('outcomes_stored', '?')} outcomes, "
+        f"{summary.get('recipe_seconds_stored', 0):.0f} s of recipe runs in all",
         f"exclusion lists: {json.dumps(summary.get('exclusion_lists', []))}",
     ]

@@ -45,7 +45,18 @@ def _clip(value: float) -> float:
     return max(-1.0, min(1.0, value))
 
 
-def score_recipes(index: TaskIndex, hits: list[TaskHit]) -> dict[str, RecipeScore]:
+@dataclass(frozen=True)
+class Evidence:
+    scores: dict[str, RecipeScore]
+    table: dict[int, dict[str, float]]  # neighbour task id → recipe → its (clipped) value there
+    weights: dict[int, float]  # neighbour task id → weight
+    prior: dict[str, float]  # recipe → knowledge-base mean
+
+    def value(self, task_id: int, recipe: str) -> float:
+        return self.table[task_id].get(recipe, self.prior.get(recipe, 0.0))
+
+
+def score_recipes(index: TaskIndex, hits: list[TaskHit], exclude: int | None = None) -> Evidence:
     """Each recipe's expected normalised score from the neighbours' outcomes."""
     store = index.store
     neighbour_ids = [hit.task_id for hit in hits]
@@ -53,12 +64,13 @@ def score_recipes(index: TaskIndex, hits: list[TaskHit]) -> dict[str, RecipeScor
     per_task: dict[int, dict[str, dict]] = defaultdict(dict)
     for row in rows:
         per_task[row["task_id"]][row["recipe"]] = row
-    prior = recipe_means(index)
+    prior = recipe_means(index, exclude)
     weights = {hit.task_id: max(hit.similarity, 0.0) ** SIMILARITY_POWER for hit in hits}
     total_weight = sum(weights.values()) or 1.0
     sums: dict[str, float] = defaultdict(float)
     mass: dict[str, float] = defaultdict(float)
     evidence: dict[str, list[str]] = defaultdict(list)
+    table: dict[int, dict[str, float]] = {hit.task_id: {} for hit in hits}
     for hit in hits:
         outcomes = per_task.get(hit.task_id)
         weight = weights[hit.task_id]
@@ -66,6 +78,7 @@ def score_recipes(index: TaskIndex, hits: list[TaskHit]) -> dict[str, RecipeScor
             n_valid = sum(1 for o in outcomes.values() if o["rank"] is not None)
             for recipe, outcome in outcomes.items():
                 value = 0.0 if outcome["normalized"] is None else _clip(outcome["normalized"])
+                table[hit.task_id][recipe] = value
                 sums[recipe] += weight * value
                 mass[recipe] += weight
                 if outcome["rank"] is not None and outcome["rank"] <= 3:
@@ -77,6 +90,7 @@ def score_recipes(index: TaskIndex, hits: list[TaskHit]) -> dict[str, RecipeScor
                 if recipe is None:
                     continue
                 value = 1.0 - 0.05 * ((place or 3) - 1)
+                table[hit.task_id][recipe] = max(value, table[hit.task_id].get(recipe, -1.0))
                 sums[recipe] += 0.5 * weight * value  # a vote, weaker than a measured outcome
                 mass[recipe] += 0.5 * weight
                 evidence[recipe].append(f"{hit.title} (similarity {hit.similarity:.2f}): "
@@ -88,7 +102,7 @@ def score_recipes(index: TaskIndex, hits: list[TaskHit]) -> dict[str, RecipeScor
         value = (sums[recipe] + pseudo * prior_mean) / (mass[recipe] + pseudo)
         scores[recipe] = RecipeScore(recipe, round(value, 4), round(mass[recipe] / total_weight, 3),
                                      tuple(evidence[recipe][:3]))
-    return scores
+    return Evidence(scores, table, weights, prior)
 
 
 def _paper_recipe(instruction: Instruction) -> str | None:
@@ -98,20 +112,29 @@ def _paper_recipe(instruction: Instruction) -> str | None:
         return None
 
 
-_MEANS_CACHE: dict[tuple[str, int], dict[str, float]] = {}
+_MEANS_CACHE: dict[tuple[str, int, int | None], dict[str, float]] = {}
 
 
-def recipe_means(index: TaskIndex) -> dict[str, float]:
-    """Each recipe's mean clipped normalised outcome over the whole knowledge base."""
-    key = (str(index.store.path), len(index.tasks))
+def recipe_means(index: TaskIndex, exclude: int | None = None) -> dict[str, float]:
+    """Each recipe's mean clipped normalised outcome over the knowledge base (less one task)."""
+    key = (str(index.store.path), len(index.tasks), exclude)
     if key not in _MEANS_CACHE:
         sums: dict[str, float] = defaultdict(float)
         counts: dict[str, int] = defaultdict(int)
         for row in index.store.outcomes():
+            if row["task_id"] == exclude:
+                continue
             sums[row["recipe"]] += 0.0 if row["normalized"] is None else _clip(row["normalized"])
             counts[row["recipe"]] += 1
         _MEANS_CACHE[key] = {r: sums[r] / counts[r] for r in sums}
     return _MEANS_CACHE[key]
+
+
+def normalized_gap(normalized: dict[str, float], recipes: list[str | None]) -> float:
+    """1 − the best normalised score among the recipes on a task (a recipe worse than a
+    constant prediction counts as 0, one not run as 0): 0 means the best was proposed."""
+    scored = [max(0.0, normalized.get(r, 0.0)) for r in recipes if r is not None]
+    return round(1.0 - min(1.0, max(scored)), 4) if scored else 1.0
 
 
 @dataclass(frozen=True)
@@ -123,40 +146,63 @@ class Proposal:
 
 
 def propose(spec: TaskSpec, description: str, k: int, index: TaskIndex | None,
-            budget: float | None = None) -> Proposal:
-    """The top-k instructions for the task, best first, with scores and provenance."""
+            budget: float | None = None, exclude: int | None = None) -> Proposal:
+    """The top-k instructions for the task, best first, with scores and provenance
+    (exclude: a stored task to leave out, for leave-one-out evaluation)."""
     if k < 1:
         raise ValueError("k must be at least 1")
     if index is None or not index.tasks:
         return Proposal(propose_by_rules(spec, k), [], False, "no knowledge base")
-    hits = index.nearest(description, meta_features(spec), NEIGHBOURS)
+    hits = index.nearest(description, meta_features(spec), NEIGHBOURS, exclude=exclude)
     if not hits or hits[0].similarity < MIN_SIMILARITY:
         nearest = f"{hits[0].title} at {hits[0].similarity:.2f}" if hits else "none"
         return Proposal(propose_by_rules(spec, k), hits, False,
                         f"nothing close in the knowledge base (nearest: {nearest}); rules decide")
-    scores = score_recipes(index, hits)
-    built = applicable(spec, [r for r in scores if r in RECIPES])
-    ranked = []
-    for recipe_id, instruction in built.items():
-        expected = scores[recipe_id]
-        penalty, reasons = critique(instruction, spec, budget)
-        ranked.append((expected.score - penalty, recipe_id, instruction, expected, reasons))
-    ranked.sort(key=lambda item: (-item[0], item[1]))
-    chosen, seen = [], set()
-    for value, recipe_id, instruction, expected, reasons in ranked:
+    evidence = score_recipes(index, hits, exclude)
+    built = applicable(spec, [r for r in evidence.scores if r in RECIPES])
+    options = {}  # recipe → (instruction, penalty, critics' reasons), one per distinct instruction
+    seen = set()
+    for recipe_id, instruction in sorted(built.items()):
         signature = instruction.model_dump_json(include={"preprocessing", "model", "training",
                                                          "postprocess"})
-        if signature in seen:
-            continue
-        seen.add(signature)
+        if signature not in seen:
+            seen.add(signature)
+            options[recipe_id] = (instruction, *critique(instruction, spec, budget))
+    chosen = _complementary_set(evidence, {r: o[1] for r, o in options.items()}, k)
+    instructions = []
+    for rank, recipe_id in enumerate(chosen, start=1):
+        instruction, penalty, reasons = options[recipe_id]
+        expected = evidence.scores[recipe_id]
         note = f"recipe {recipe_id}: {RECIPES[recipe_id].note}"
         if expected.evidence:
             note += "; best on " + "; ".join(expected.evidence)
+        if rank > 1:
+            note += "; chosen to complement the candidates above on the nearest tasks"
         if reasons:
             note += "; critics: " + "; ".join(reasons)
-        chosen.append(instruction.model_copy(update={"provenance": Provenance(
-            source="knowledge-base", rank=len(chosen) + 1, score=round(value, 4), note=note)}))
-        if len(chosen) == k:
-            break
+        instructions.append(instruction.model_copy(update={"provenance": Provenance(
+            source="knowledge-base", rank=rank, score=round(expected.score - penalty, 4),
+            note=note)}))
     names = ", ".join(f"{h.title} ({h.similarity:.2f})" for h in hits[:3])
-    return Proposal(chosen, hits, True, f"nearest known tasks: {names}")
+    return Proposal(instructions, hits, True, f"nearest known tasks: {names}")
+
+
+def _complementary_set(evidence: Evidence, penalties: dict[str, float], k: int) -> list[str]:
+    """Greedy: first the best expected recipe, then each time the one that most raises the
+    weighted mean over the neighbours of the best value among those chosen, so that the
+    top-k covers the ways the neighbours differ instead of repeating one family."""
+    total = sum(evidence.weights.values()) or 1.0
+    candidates = sorted(penalties, key=lambda r: (-(evidence.scores[r].score - penalties[r]), r))
+    if not candidates:
+        return []
+    chosen = [candidates[0]]
+    best = {t: evidence.value(t, chosen[0]) for t in evidence.table}
+    def gain(recipe: str, best: dict[int, float]) -> float:
+        covered = sum(w * max(best[t], evidence.value(t, recipe)) for t, w in evidence.weights.items())
+        return covered / total - penalties[recipe] + 1e-3 * evidence.scores[recipe].score
+
+    while len(chosen) < min(k, len(candidates)):
+        pick = max((r for r in candidates if r not in chosen), key=lambda r: (gain(r, best), r))
+        chosen.append(pick)
+        best = {t: max(best[t], evidence.value(t, pick)) for t in evidence.table}
+    return chosen

@@ -100,12 +100,13 @@ class TaskIndex:
         return self._matrix @ vector
 
     def nearest(self, query: str, meta: dict | None = None, k: int = 5,
-                source: str | None = None) -> list[TaskHit]:
-        """The k tasks most like the query (description) and meta (meta-features)."""
+                exclude: int | None = None) -> list[TaskHit]:
+        """The k tasks most like the query (description) and meta (meta-features);
+        exclude: a task id to leave out (leave-one-out evaluation)."""
         described = self.description_similarity(query)
         hits = []
         for index, task in enumerate(self.tasks):
-            if source is not None and task["source"] != source:
+            if task["id"] == exclude:
                 continue
             distance = meta_distance(meta, task["meta"] or _sparse_meta(task)) if meta else None
             meta_similarity = None if distance is None else 1.0 - distance

@@ -26,12 +26,12 @@ def estimated_seconds(instruction: Instruction, spec: TaskSpec) -> float:
     if instruction.is_blend:
         return sum(estimated_seconds(member, spec) for member in instruction.members)
     model = instruction.model_step()
-    folds = (instruction.find("kfold").param("n_splits") if instruction.find("kfold") else 5)
-    rows = min(spec.n_train, (instruction.find("subsample_rows").param("max_rows")
-                              if instruction.find("subsample_rows") else spec.n_train))
+    kfold, subsample = instruction.find("kfold"), instruction.find("subsample_rows")
+    folds = kfold.param("n_splits") if kfold else 5
+    rows = min(spec.n_train, subsample.param("max_rows")) if subsample else spec.n_train
     features = max(1, len(spec.columns)) / 20
-    trees = (model.param("n_estimators") or 300) / 500 if model.op != "ridge" and \
-        model.op != "logistic_regression" else 1.0
+    linear = model.op in ("ridge", "logistic_regression")
+    trees = 1.0 if linear else (model.param("n_estimators") or 300) / 500
     return folds * _SECONDS_PER_1K.get(model.op, 0.5) * rows / 1000 * features * trees
 
 
