@@ -48,6 +48,8 @@ def main() -> int:
     parser.add_argument("--kb", type=Path, default=PACKAGED_KB)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
+    parser.add_argument("--backend", choices=["auto", "tfidf", "minilm"], default="auto",
+                        help="description similarity (auto: MiniLM where installed)")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -60,7 +62,7 @@ def main() -> int:
                   on_event=lambda message: print(message, file=sys.stderr, flush=True))
     portfolio_seconds = time.monotonic() - started
 
-    index = TaskIndex(KnowledgeStore(args.kb, read_only=True).open())
+    index = TaskIndex(KnowledgeStore(args.kb, read_only=True).open(), args.backend)
     means = recipe_means(index)
     global_order = sorted(means, key=lambda r: -means[r])
     rows = []
@@ -96,16 +98,17 @@ def main() -> int:
     }
     report = {
         "command": "python benchmarks/kb_proposals.py", "machine": machine_info(),
-        "knowledge_base": str(args.kb), "portfolio_seconds": round(portfolio_seconds, 1),
+        "knowledge_base": str(args.kb), "backend": index.backend, "portfolio_seconds": round(portfolio_seconds, 1),
         "proposal_seconds_median": round(statistics.median(latencies), 4),
         "summary": summary, "tasks": rows,
     }
-    (OUT / "proposals.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    stem = f"proposals-{index.backend}"
+    (OUT / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     lines = [
         "# Knowledge-base proposals on the public suite",
         "",
-        f"`{report['command']}` on {report['machine'].get('cpu', '?')}; knowledge base "
-        f"`{Path(args.kb).name}`. Gap = 1 − normalised score (0 = constant prediction, 1 = the "
+        f"`{report['command']} --backend {index.backend}` on {report['machine'].get('cpu', '?')}; "
+        f"knowledge base `{Path(args.kb).name}`, description similarity {index.backend}. Gap = 1 − normalised score (0 = constant prediction, 1 = the "
         "portfolio's best recipe on the task), same protocol for every recipe.",
         "",
         "| task | metric | portfolio best | proposed top 3 | top-1 gap | best-of-3 gap | "
@@ -122,7 +125,7 @@ def main() -> int:
                  f"{summary['global_top1_gap']:.4f} | {summary['global_best_of_3_gap']:.4f} |")
     lines += ["", f"Portfolio on the suite: {portfolio_seconds:.0f} s; median proposal time "
               f"{report['proposal_seconds_median'] * 1000:.0f} ms (index built once)."]
-    (OUT / "proposals.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (OUT / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0
 

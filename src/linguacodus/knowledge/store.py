@@ -236,7 +236,8 @@ class KnowledgeStore:
 
     def rank_task(self, task_id: int, higher_is_better: bool, trivial: float | None) -> None:
         """Rank a task's valid outcomes (1 = best) and normalise them against the trivial
-        baseline (0) and the best outcome (1); instructions take the same rank."""
+        baseline (0) and the best outcome (1) — where no recipe beats the baseline, against
+        the worst recipe instead; instructions take the same rank."""
         sign = 1.0 if higher_is_better else -1.0
         with self.connect() as connection, connection:
             rows = connection.execute(
@@ -245,6 +246,8 @@ class KnowledgeStore:
             rows.sort(key=lambda row: -sign * row[2])
             best = sign * rows[0][2] if rows else None
             base = sign * trivial if trivial is not None else None
+            if best is not None and base is not None and best <= base:
+                base = sign * rows[-1][2]  # nothing beats a constant: 0 is the worst recipe
             for rank, (outcome_id, instruction_id, value) in enumerate(rows, start=1):
                 normalized = None
                 if best is not None and base is not None:
@@ -291,15 +294,25 @@ class KnowledgeStore:
             return dict(connection.execute(
                 "SELECT task_id, vector FROM embeddings WHERE model = ?", (model,)).fetchall())
 
-    def export(self, target: Path) -> None:
-        """A compact, self-contained copy (no WAL files) for shipping: VACUUM INTO."""
+    def export(self, target: Path, instructions_per_task: int = 5) -> None:
+        """A compact, self-contained copy (no WAL files) for shipping. Every outcome stays;
+        of the instructions that have outcomes, only each task's best few keep their text
+        and IR (the others are their recipe rebuilt, which the proposer does anyway)."""
         target = Path(target)
         if target.exists():
             target.unlink()
         with self.connect() as connection:
             connection.execute("VACUUM INTO ?", (str(target),))
-        with sqlite3.connect(target) as copy:
+        copy = sqlite3.connect(target)
+        try:
+            with copy:
+                copy.execute("PRAGMA foreign_keys = ON")
+                copy.execute("DELETE FROM instructions WHERE id IN (SELECT instruction_id FROM outcomes"
+                             " WHERE rank IS NULL OR rank > ?)", (instructions_per_task,))
             copy.execute("PRAGMA journal_mode = DELETE")
+            copy.execute("VACUUM")
+        finally:
+            copy.close()
 
     def counts(self) -> dict[str, int]:
         with self.connect() as connection:
