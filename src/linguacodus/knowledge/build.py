@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -178,7 +179,7 @@ def run_portfolio(store: KnowledgeStore, folders: list[TaskFolder], settings: Bu
                 if r not in done}
         states[item.source_id] = _TaskState(task_id, item.source_id, spec,
                                             trivial_score(spec, task.train), len(todo))
-        slug = item.folder.name
+        slug = re.sub(r"[^a-z0-9]+", "-", item.source_id.lower()).strip("-")  # unique per task
         for recipe, instruction in todo.items():
             jobs.append(_Job(item.source_id, item.folder, settings.work_dir / "attempts" / slug / recipe,
                              recipe, instruction.model_dump_json(), settings))

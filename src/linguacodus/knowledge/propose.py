@@ -211,6 +211,7 @@ def _complementary_set(evidence: Evidence, penalties: dict[str, float], k: int) 
         return []
     chosen = [candidates[0]]
     best = {t: evidence.value(t, chosen[0]) for t in evidence.table}
+
     def gain(recipe: str, best: dict[int, float]) -> float:
         covered = sum(w * max(best[t], evidence.value(t, recipe)) for t, w in evidence.weights.items())
         return covered / total - penalties[recipe] + 1e-3 * evidence.scores[recipe].score
