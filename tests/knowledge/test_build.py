@@ -184,6 +184,8 @@ def test_plan_shows_where_each_candidate_comes_from(tiny_build, tmp_path):
     assert rules.returncode == 0 and "candidate 1 (rules)" in rules.stderr
     missing = plan("--kb", str(tmp_path / "nope.sqlite"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+    backend = plan("--kb-backend", "bert")
+    assert backend.returncode == 2 and "--kb-backend must be auto, tfidf or minilm" in backend.stderr
 
 
 def test_ranking_normalises_against_the_baseline_or_the_worst_recipe(tmp_path):
