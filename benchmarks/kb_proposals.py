@@ -98,17 +98,19 @@ def main() -> int:
     }
     report = {
         "command": "python benchmarks/kb_proposals.py", "machine": machine_info(),
-        "knowledge_base": str(args.kb), "backend": index.backend, "portfolio_seconds": round(portfolio_seconds, 1),
+        "knowledge_base": str(args.kb), "backend": index.backend,
+        "portfolio_seconds": round(portfolio_seconds, 1),
         "proposal_seconds_median": round(statistics.median(latencies), 4),
         "summary": summary, "tasks": rows,
     }
-    stem = f"proposals-{index.backend}"
+    stem = f"proposals-{index.backend}" + ("" if args.kb == PACKAGED_KB else f"-{args.kb.stem}")
     (OUT / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     lines = [
         "# Knowledge-base proposals on the public suite",
         "",
         f"`{report['command']} --backend {index.backend}` on {report['machine'].get('cpu', '?')}; "
-        f"knowledge base `{Path(args.kb).name}`, description similarity {index.backend}. Gap = 1 − normalised score (0 = constant prediction, 1 = the "
+        f"knowledge base `{Path(args.kb).name}`, description similarity {index.backend}. "
+        "Gap = 1 − normalised score (0 = constant prediction, 1 = the "
         "portfolio's best recipe on the task), same protocol for every recipe.",
         "",
         "| task | metric | portfolio best | proposed top 3 | top-1 gap | best-of-3 gap | "

@@ -48,7 +48,10 @@ def test_meta_features_tell_task_types_apart(task_factory):
     a, b, c = meta_features(binary), meta_features(binary2), meta_features(regression)
     assert meta_distance(a, b) < meta_distance(a, c)
     assert meta_distance(a, a) == 0
-    assert meta_distance({"metric": "rmse"}, {"rows": 10}) is None  # nothing in common
+    assert meta_distance({}, {}) is None
+    assert meta_distance({"metric": "rmse"}, {"rows": 10}) == 0.5  # only unknowns: half-way
+    sparse = {"metric": a["metric"], "text_share": a["text_share"]}  # a paper-corpus task
+    assert meta_distance(a, sparse) > meta_distance(a, b)  # two matching features are not all
 
 
 def test_proposals_follow_the_outcomes_of_the_nearest_task(tmp_path, task_factory):
@@ -182,3 +185,23 @@ def test_normalized_gap():
     assert normalized_gap(scores, ["b"]) == 0.5 and normalized_gap(scores, ["b", "a"]) == 0.0
     assert normalized_gap(scores, ["c"]) == 1.0  # worse than a constant counts as 0
     assert normalized_gap(scores, [None]) == 1.0 and normalized_gap(scores, ["unknown"]) == 1.0
+
+
+def test_ranked_instructions_without_outcomes_vote_for_their_model_family(tmp_path, task_factory):
+    """The paper's corpus: places, no scores; a place-1 LightGBM instruction on the nearest
+    task makes LightGBM's recipe a candidate, with that evidence in its provenance."""
+    binary = _spec(task_factory, "binary_proba")
+    measured = {recipe: 0.8 for recipe in applicable(binary)} | {"linear": 0.9}
+    store = _store_with(tmp_path, [
+        ("Bird songs", "Classify bird species from audio recordings of their songs.", binary, measured),
+    ])
+    lightgbm = applicable(binary)["lgbm-default"].model_copy(update={"title": "Kaggle notebook"})
+    store.add_task(TaskRecord(source="linguacodus-paper", source_id="Churn", title="Telecom churn",
+                              description="Predict which telecom customers cancel their contract.",
+                              data_type="tabular", metric="auc"),
+                   [InstructionRecord(source_key="nb1", rank=1, text="LightGBM ...", instruction=lightgbm)])
+    proposal = propose(binary, "which telecom customers cancel their contract", 3, TaskIndex(store, "tfidf"))
+    assert proposal.neighbours[0].title == "Telecom churn"
+    voted = {recipe_of(i): i for i in proposal.instructions}
+    assert recipe_of(proposal.instructions[0]) == "lgbm-default"  # linear won on the far task only
+    assert "place 1 instruction uses lightgbm" in voted["lgbm-default"].provenance.note

@@ -1,8 +1,8 @@
 """Meta-features of a task and the distance between two tasks' meta-features.
 
 Stored with every task the knowledge base has seen the data of; tasks known only by their
-description (the paper's corpus) carry just their type and metric, and the distance
-compares what both sides have.
+description (the paper's corpus) carry just their metric and data kind, and the distance
+counts the features they lack as unknown (half-way), not as matching.
 """
 
 from __future__ import annotations
@@ -67,13 +67,18 @@ _TERMS = {
 }
 
 
+UNKNOWN = 0.5  # the distance of a feature only one of the two tasks has: neither near nor far
+
+
 def meta_distance(a: dict, b: dict) -> float | None:
-    """Weighted mean of the per-feature distances both tasks have; None if none in common."""
+    """Weighted mean of the per-feature distances; a feature only one task has counts as
+    UNKNOWN (so a task described by two features is not "identical" because they match);
+    None if neither task has any."""
     total = weight_sum = 0.0
     for name, (distance, weight) in _TERMS.items():
         left, right = a.get(name), b.get(name)
-        if left is None or right is None:
+        if left is None and right is None:
             continue
-        total += weight * distance(left, right)
+        total += weight * (UNKNOWN if left is None or right is None else distance(left, right))
         weight_sum += weight
     return total / weight_sum if weight_sum else None

@@ -29,6 +29,8 @@ NEIGHBOURS = 7
 MIN_SIMILARITY = 0.25  # below this the nearest task is not near: the rules decide
 PRIOR_WEIGHT = 0.5  # pseudo-weight of the knowledge base's overall mean for a recipe
 SIMILARITY_POWER = 4  # sharpen: the nearest tasks should count much more than the 7th
+VOTE_WEIGHT = 0.5  # of a paper-corpus task's places, against a measured outcome
+UNVOTED_VALUE = 0.7  # a recipe whose family none of a paper task's top places used
 UNMEASURED_DISCOUNT = 0.05  # below the best known recipe mean, for a recipe never measured
 _PAPER_RECIPE = {"lightgbm": "lgbm-default", "xgboost": "xgb-d6", "random_forest": "rf",
                  "extra_trees": "et", "logistic_regression": "linear", "ridge": "linear"}
@@ -88,16 +90,20 @@ def score_recipes(index: TaskIndex, hits: list[TaskHit], exclude: int | None = N
                     evidence[recipe].append(f"{hit.title} (similarity {hit.similarity:.2f}): "
                                             f"rank {outcome['rank']} of {n_valid}")
         else:  # a task known by ranked instructions only (the paper's corpus)
+            votes: dict[str, float] = {}
             for place, instruction in store.ranked_instructions(hit.task_id, limit=3):
                 recipe = _paper_recipe(instruction)
                 if recipe is None:
                     continue
-                value = 1.0 - 0.05 * ((place or 3) - 1)
-                table[hit.task_id][recipe] = max(value, table[hit.task_id].get(recipe, -1.0))
-                sums[recipe] += 0.5 * weight * value  # a vote, weaker than a measured outcome
-                mass[recipe] += 0.5 * weight
+                votes[recipe] = max(votes.get(recipe, -1.0), 1.0 - 0.05 * ((place or 3) - 1))
                 evidence[recipe].append(f"{hit.title} (similarity {hit.similarity:.2f}): "
                                         f"place {place} instruction uses {instruction.model_step().op}")
+            if votes:  # the families the top places used beat those they did not
+                for recipe in set(prior) | set(votes):
+                    value = votes.get(recipe, UNVOTED_VALUE)
+                    table[hit.task_id][recipe] = value
+                    sums[recipe] += VOTE_WEIGHT * weight * value  # weaker than a measured outcome
+                    mass[recipe] += VOTE_WEIGHT * weight
     scores = {}
     for recipe in set(mass) | set(prior):
         prior_mean = prior.get(recipe, 0.0)
