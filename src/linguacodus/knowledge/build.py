@@ -12,11 +12,12 @@ in, its outcomes are ranked and normalised against a constant-prediction baselin
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
+import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,19 @@ def _evaluate(job: _Job) -> tuple[OutcomeRecord, str | None]:
     return OutcomeRecord(recipe=job.recipe, status="valid", cv_score=grade.cv_score,
                          fit_seconds=round(execution.wall_seconds, 3),
                          peak_memory_mb=round(execution.peak_memory_mb, 1)), script
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stores what is done and terminates them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _evaluate_safely(job: _Job) -> tuple[_Job, OutcomeRecord, str | None]:
+    """Worker entry: a crash is a failed outcome, not a lost build."""
+    try:
+        return (job, *_evaluate(job))
+    except Exception as error:
+        return job, OutcomeRecord(recipe=job.recipe, status=f"failed: worker: {error}"), None
 
 
 def trivial_score(spec: TaskSpec, train: pd.DataFrame) -> float | None:
@@ -188,36 +202,23 @@ def run_portfolio(store: KnowledgeStore, folders: list[TaskFolder], settings: Bu
     on_event(f"{len(states)} tasks, {len(jobs)} recipe runs to do "
              f"({sum(len(store.recipes_done(s.task_id)) for s in states.values())} already stored)")
     counts = {"valid": 0, "failed": 0}
-    by_job: dict[Future, _Job] = {}
-    with ProcessPoolExecutor(max_workers=settings.workers) as pool:
-        queue = list(jobs)
-        while queue or by_job:
-            while queue and len(by_job) < settings.workers * 2:
-                job = queue.pop(0)
-                by_job[pool.submit(_evaluate, job)] = job
-            finished, _ = wait(list(by_job), return_when=FIRST_COMPLETED)
-            for future in finished:
-                job = by_job.pop(future)
-                state = states[job.source]
-                try:
-                    outcome, script = future.result()
-                except Exception as error:  # a worker crash is a failed outcome, not a lost build
-                    outcome, script = OutcomeRecord(recipe=job.recipe,
-                                                    status=f"failed: worker: {error}"), None
-                instruction = Instruction.model_validate_json(job.instruction_json)
-                record = InstructionRecord(
-                    source_key=f"{SOURCE}:{state.source}:{job.recipe}", rank=None,
-                    text=render_markdown(instruction), instruction=instruction)
-                store.add_outcome(state.task_id, outcome, record,
-                                  script if settings.keep_code else None)
-                counts["valid" if outcome.status == "valid" else "failed"] += 1
-                state.pending -= 1
-                total_done = counts["valid"] + counts["failed"]
-                shown = (f"{outcome.cv_score:.5g}" if outcome.cv_score is not None else outcome.status)
-                on_event(f"[{total_done}/{len(jobs)}] {state.source} {job.recipe}: {shown} "
-                         f"({outcome.fit_seconds or 0:.1f} s)")
-                if state.pending == 0:
-                    _rank(store, state)
+    # multiprocessing.Pool, not concurrent.futures: leaving the block terminates the workers
+    # (and with them the sandboxed scripts), so Ctrl-C stops a build at once.
+    with multiprocessing.Pool(settings.workers, initializer=_ignore_interrupts) as pool:
+        for job, outcome, script in pool.imap_unordered(_evaluate_safely, jobs):
+            state = states[job.source]
+            instruction = Instruction.model_validate_json(job.instruction_json)
+            record = InstructionRecord(
+                source_key=f"{SOURCE}:{state.source}:{job.recipe}", rank=None,
+                text=render_markdown(instruction), instruction=instruction)
+            store.add_outcome(state.task_id, outcome, record, script if settings.keep_code else None)
+            counts["valid" if outcome.status == "valid" else "failed"] += 1
+            state.pending -= 1
+            shown = f"{outcome.cv_score:.5g}" if outcome.cv_score is not None else outcome.status
+            on_event(f"[{counts['valid'] + counts['failed']}/{len(jobs)}] {state.source} "
+                     f"{job.recipe}: {shown} ({outcome.fit_seconds or 0:.1f} s)")
+            if state.pending == 0:
+                _rank(store, state)
     return {
         "tasks": len(states), "failed_tasks": failed_tasks, "runs": len(jobs), **counts,
         "seconds": round(time.monotonic() - started, 1), "probe_rows": settings.probe_rows,

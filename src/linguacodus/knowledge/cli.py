@@ -95,7 +95,13 @@ def build(
         def on_event(message: str) -> None:
             console.print(message, markup=False, highlight=False, soft_wrap=True)
             status.update(message[:90])
-        summary = build_knowledge(store, entries, exclusions, settings, on_event)
+        try:
+            summary = build_knowledge(store, entries, exclusions, settings, on_event)
+        except KeyboardInterrupt:
+            stored = store.counts()["outcomes"]
+            console.print(f"interrupted: {stored} outcomes are stored in {db}; run the same "
+                          "command to resume", style="yellow", markup=False, soft_wrap=True)
+            raise typer.Exit(130) from None
     for line in summary_lines(summary):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if export is not None:
