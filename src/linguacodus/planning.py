@@ -1,8 +1,9 @@
-"""Phase 1 offline: propose ranked candidate instructions for a TaskSpec.
+"""Phase 1 by rules: candidate instructions for a TaskSpec without the knowledge base.
 
-Until the knowledge base lands, candidates come from rules: a small portfolio of strong,
-well-known recipes, each adapted to the task's columns, metric and size. The order is a
-prior; the selector (search.run_probes) re-ranks them by a quick empirical probe.
+A small portfolio of strong, well-known recipes, each adapted to the task's columns, metric
+and size; the order is a prior. knowledge.propose uses these where the knowledge base knows
+nothing close to the task (or with --no-kb), and the portfolio builds its recipes with the
+helpers here (common_preprocessing, tabular_encoding, training_steps, build_instruction).
 """
 
 from __future__ import annotations
