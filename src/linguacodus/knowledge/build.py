@@ -176,6 +176,7 @@ def run_portfolio(store: KnowledgeStore, folders: list[TaskFolder], settings: Bu
     jobs: list[_Job] = []
     states: dict[str, _TaskState] = {}
     failed_tasks: dict[str, str] = {}
+    already = 0
     for item in folders:
         try:
             task = load_task(item.folder)
@@ -189,6 +190,7 @@ def run_portfolio(store: KnowledgeStore, folders: list[TaskFolder], settings: Bu
                             metric=spec.metric, meta=meta_features(spec))
         task_id = store.add_task(record, [])
         done = store.recipes_done(task_id)
+        already += len(done)
         todo = {r: i for r, i in applicable(spec, list(settings.recipes or []) or None).items()
                 if r not in done}
         states[item.source_id] = _TaskState(task_id, item.source_id, spec,
@@ -200,7 +202,7 @@ def run_portfolio(store: KnowledgeStore, folders: list[TaskFolder], settings: Bu
         if not todo:
             _rank(store, states[item.source_id])
     on_event(f"{len(states)} tasks, {len(jobs)} recipe runs to do "
-             f"({sum(len(store.recipes_done(s.task_id)) for s in states.values())} already stored)")
+             f"({already} already stored)")
     counts = {"valid": 0, "failed": 0}
     # multiprocessing.Pool, not concurrent.futures: leaving the block terminates the workers
     # (and with them the sandboxed scripts), so Ctrl-C stops a build at once.

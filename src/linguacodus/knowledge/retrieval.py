@@ -35,7 +35,6 @@ class TaskHit(BaseModel):
     meta_similarity: float | None  # None: the stored task has no meta-features in common
     data_type: str | None
     metric: str | None
-    instructions: tuple[tuple[int | None, str], ...] = ()  # (rank, full text), best first
 
 
 def minilm_available() -> bool:
@@ -102,7 +101,10 @@ class TaskIndex:
     def nearest(self, query: str, meta: dict | None = None, k: int = 5,
                 exclude: int | None = None) -> list[TaskHit]:
         """The k tasks most like the query (description) and meta (meta-features);
-        exclude: a task id to leave out (leave-one-out evaluation)."""
+        exclude: a task id to leave out (leave-one-out evaluation). Nothing to compare
+        (a blank query and no meta-features): no hits."""
+        if not query.strip() and not meta:
+            return []
         described = self.description_similarity(query)
         hits = []
         for index, task in enumerate(self.tasks):
@@ -141,14 +143,3 @@ def _sparse_meta(task: dict) -> dict:
     elif "tabular" in data_type:
         meta["text_share"] = 0.0
     return meta
-
-
-def nearest_tasks(store: KnowledgeStore, query: str, k: int = 5, instructions_per_task: int = 3,
-                  meta: dict | None = None, backend: Backend = "auto") -> list[TaskHit]:
-    """The k stored tasks most like the query, each with its best-ranked instructions."""
-    index = TaskIndex(store, backend)
-    if not index.tasks or not query.strip():
-        return []
-    return [hit.model_copy(update={"instructions": tuple(
-        store.instruction_texts(hit.task_id, instructions_per_task))})
-        for hit in index.nearest(query, meta, k)]

@@ -339,13 +339,6 @@ class KnowledgeStore:
                                      (source, source_id)).fetchone()
         return row[0] if row else None
 
-    def instructions_by_recipe(self, task_id: int) -> dict[str, Instruction]:
-        with self.connect() as connection:
-            rows = connection.execute(
-                "SELECT o.recipe, i.ir_json FROM outcomes o JOIN instructions i"
-                " ON i.id = o.instruction_id WHERE o.task_id = ?", (task_id,)).fetchall()
-        return {recipe: Instruction.model_validate_json(ir) for recipe, ir in rows}
-
     def instruction_texts(self, task_id: int, limit: int) -> list[tuple[int | None, str]]:
         """A task's instruction texts, best rank first."""
         with self.connect() as connection:
