@@ -16,6 +16,15 @@ from linguacodus.bench.cli import bench_app
 from linguacodus.codegen.compiler import compile_solution
 from linguacodus.instruction import InstructionError, load_instruction, render_markdown
 from linguacodus.knowledge.cli import kb_app
+from linguacodus.llm.config import (
+    STAGES,
+    BrainConfig,
+    LLMConfigError,
+    LLMSettings,
+    brain_config,
+    default_cache_dir,
+    parse_price,
+)
 from linguacodus.runner import load, plan_task, prepare_run_dir, run_task
 from linguacodus.search import SearchSettings
 from linguacodus.task import TaskError
@@ -38,9 +47,41 @@ Out = Annotated[Path | None, typer.Option(
 Budget = Annotated[float, typer.Option(
     "--budget", min=5, help="Wall-clock seconds for the whole run, planning to report.")]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed of every generated script.")]
+_PANEL = "LLM brain (absent: the offline brain)"
 Llm = Annotated[str | None, typer.Option(
-    "--llm", help="LLM brain spec (e.g. openai:gpt-4o-mini). Not implemented yet: the offline "
-                  "brain is the only one; giving this flag is an error.")]
+    "--llm", rich_help_panel=_PANEL,
+    help="Run every stage on a model: openai:MODEL, openrouter:MODEL, ollama:MODEL, vllm:MODEL, "
+         "llamacpp:MODEL, lmstudio:MODEL, or http://HOST:PORT/v1#MODEL (any OpenAI-compatible "
+         "server). Keys from $LINGUACODUS_LLM_API_KEY or the provider's variable "
+         "($OPENAI_API_KEY, $OPENROUTER_API_KEY).")]
+LlmStage = Annotated[list[str] | None, typer.Option(
+    "--llm-stage", rich_help_panel=_PANEL,
+    help="STAGE=SPEC: another model for one stage, or STAGE=offline; repeatable. Stages: "
+         "understand, propose, select, code, fix.")]
+MaxCalls = Annotated[int | None, typer.Option(
+    "--max-calls", min=0, rich_help_panel=_PANEL,
+    help="At most this many HTTP requests in the run (cache hits are free); then the offline brain.")]
+MaxCost = Annotated[float | None, typer.Option(
+    "--max-cost", min=0, rich_help_panel=_PANEL,
+    help="At most this many US dollars in the run; then the offline brain.")]
+LlmPrice = Annotated[str | None, typer.Option(
+    "--llm-price", rich_help_panel=_PANEL,
+    help="INPUT/OUTPUT dollars per million tokens, for models without a built-in price.")]
+LlmTimeout = Annotated[float, typer.Option(
+    "--llm-timeout", min=1, rich_help_panel=_PANEL, help="Seconds one request may take.")]
+LlmCache = Annotated[Path | None, typer.Option(
+    "--llm-cache", rich_help_panel=_PANEL,
+    help="Answer cache folder (default $LINGUACODUS_LLM_CACHE or ~/.cache/linguacodus/llm); "
+         "a re-run with the same inputs makes no request.")]
+NoLlmCache = Annotated[bool, typer.Option(
+    "--no-llm-cache", rich_help_panel=_PANEL, help="Neither read nor write the answer cache.")]
+LlmPropose = Annotated[str, typer.Option(
+    "--llm-propose", rich_help_panel=_PANEL,
+    help="few-shot (shown the nearest ranked instructions of the knowledge base) or places (the "
+         "paper's first/second/third place prompts, for a fine-tuned instruction model).")]
+LlmFixes = Annotated[int, typer.Option(
+    "--llm-fixes", min=0, rich_help_panel=_PANEL,
+    help="Times the model may fix its script from a failure before the offline repairs.")]
 Kb = Annotated[Path | None, typer.Option(
     "--kb", help="Knowledge base to propose instructions from (default: your own from `kb "
                  "build`/`kb import-linguacodus` if present, else the one shipped inside the "
@@ -63,9 +104,20 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _reject_llm(llm: str | None) -> None:
-    if llm is not None:
-        _fail("the LLM brain (--llm) is not implemented yet; run without --llm for the offline brain")
+def _brain(llm: str | None, stages: list[str] | None, max_calls: int | None,
+           max_cost: float | None, price: str | None, timeout: float, cache: Path | None,
+           no_cache: bool, propose_style: str = "few-shot", fixes: int = 2,
+           only: tuple[str, ...] = STAGES) -> BrainConfig:
+    try:
+        settings = LLMSettings(
+            timeout=timeout, max_calls=max_calls, max_cost=max_cost,
+            price=parse_price(price) if price else None,
+            cache_dir=None if no_cache else (cache or default_cache_dir()),
+            propose_style=propose_style, max_fixes=fixes)
+        return brain_config(llm, stages or [], settings, only)
+    except LLMConfigError as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits
 
 
 def _printer(status):
@@ -109,15 +161,21 @@ def run(task_dir: TaskDir, out: Out = None, budget: Budget = 300.0, seed: Seed =
         llm: Llm = None, memory_mb: Memory = 4096,
         k: Annotated[int, typer.Option("-k", min=1, help="Candidate instructions to consider.")] = 6,
         kb: Kb = None, no_kb: NoKb = False,
-        kb_backend: Annotated[str, _backend_option("tfidf")] = "tfidf") -> None:
+        kb_backend: Annotated[str, _backend_option("tfidf")] = "tfidf",
+        llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
+        llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
+        no_llm_cache: NoLlmCache = False, llm_propose: LlmPropose = "few-shot",
+        llm_fixes: LlmFixes = 2) -> None:
     """Plan, write, run, repair and grade a solution; write submission.csv and result.json."""
-    _reject_llm(llm)
+    brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
+                   no_llm_cache, llm_propose, llm_fixes)
     _check_backend(kb_backend)
     settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb)
     try:
         with console.status("starting") as status:
             result, run_dir = run_task(task_dir, out, settings, k=k, on_event=_printer(status),
-                                       kb=_knowledge_base(kb, no_kb), kb_backend=kb_backend)
+                                       kb=_knowledge_base(kb, no_kb), kb_backend=kb_backend,
+                                       llm=brain)
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created
@@ -132,9 +190,13 @@ def plan(task_dir: TaskDir, out: Out = None,
              help="Rank the candidates by a quick run on a subsample (in the sandbox).")] = True,
          budget: Budget = 120.0, seed: Seed = 42, llm: Llm = None, kb: Kb = None,
          no_kb: NoKb = False,
-         kb_backend: Annotated[str, _backend_option("auto")] = "auto") -> None:
+         kb_backend: Annotated[str, _backend_option("auto")] = "auto",
+         llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
+         llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
+         no_llm_cache: NoLlmCache = False, llm_propose: LlmPropose = "few-shot") -> None:
     """Propose the top-k instructions (Markdown you can edit and pass to `code`)."""
-    _reject_llm(llm)
+    brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
+                   no_llm_cache, llm_propose, only=("understand", "propose", "select"))
     _check_backend(kb_backend)
     settings = SearchSettings(budget=budget, seed=seed) if probe else None
     try:
@@ -142,7 +204,7 @@ def plan(task_dir: TaskDir, out: Out = None,
             spec, candidates, run_dir = plan_task(task_dir, out, k, settings,
                                                   on_event=_printer(status),
                                                   kb=_knowledge_base(kb, no_kb),
-                                                  kb_backend=kb_backend)
+                                                  kb_backend=kb_backend, llm=brain)
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created
@@ -169,9 +231,15 @@ def code(task_dir: TaskDir,
          memory_mb: Memory = 4096,
          execute: Annotated[bool, typer.Option(
              "--run/--no-run", help="Run, repair and grade the code (default), or only write it.")] = True,
-         ) -> None:
+         llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
+         llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
+         no_llm_cache: NoLlmCache = False, llm_fixes: LlmFixes = 2) -> None:
     """Write the script for an (edited) instruction, then run, repair and grade it."""
-    _reject_llm(llm)
+    brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
+                   no_llm_cache, fixes=llm_fixes, only=("understand", "code", "fix"))
+    if brain.uses_llm and not execute:
+        _fail("--no-run writes the offline compiler's script; the model's script is written "
+              "and checked only in a run (drop --no-run)")
     try:
         chosen = load_instruction(instruction)
         if not execute:
@@ -186,7 +254,7 @@ def code(task_dir: TaskDir,
         settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb)
         with console.status("starting") as status:
             result, run_dir = run_task(task_dir, out, settings, instructions=[chosen],
-                                       on_event=_printer(status))
+                                       on_event=_printer(status), llm=brain)
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created

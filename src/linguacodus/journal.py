@@ -24,6 +24,7 @@ class Attempt(BaseModel):
     started_seconds: float  # since the run started
     parent: int | None = None  # the attempt this one repairs
     repair: str | None = None  # what the repair changed
+    code_source: str = "compiler"  # "compiler" (offline) or "llm" (written or fixed by a model)
     compile_error: str | None = None
     execution: Execution | None = None
     grade: Grade | None = None

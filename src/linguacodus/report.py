@@ -63,8 +63,8 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
               + (f" — {c.provenance.note}" if c.provenance.note else "")
               for number, c in enumerate(candidates, start=1)]
     lines += ["", "## Attempts", "",
-              "| # | candidate | purpose | started s | wall s | peak MB | CV score | outcome |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| # | candidate | purpose | code | started s | wall s | peak MB | CV score | outcome |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for attempt in outcome.attempts:
         execution = attempt.execution
         outcome_text = "valid" if attempt.valid else (attempt.failure() or "")
@@ -72,11 +72,20 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
             outcome_text = f"repair of #{attempt.parent} ({attempt.repair}); {outcome_text}"
         lines.append(
             f"| {attempt.number} | {attempt.candidate} | {attempt.purpose} | "
-            f"{attempt.started_seconds:.1f} | "
+            f"{attempt.code_source} | {attempt.started_seconds:.1f} | "
             f"{_number(execution.wall_seconds if execution else None)} | "
             f"{_number(execution.peak_memory_mb if execution else None)} | "
             f"{_number(attempt.score)} | {outcome_text.replace('|', '/')} |"
         )
+    if result.llm:
+        lines += ["", "## LLM calls", "", "Every request is in llm_calls.jsonl.", "",
+                  "| stage | HTTP calls | from cache | prompt tokens | completion tokens | cost $ | "
+                  "handed to the offline brain |", "|---|---|---|---|---|---|---|"]
+        for stage, usage in result.llm.items():
+            fallbacks = "; ".join(usage["fallbacks"]).replace("|", "/") or "—"
+            lines.append(f"| {stage} | {usage['calls']} | {usage['cached']} | "
+                         f"{usage['prompt_tokens']} | {usage['completion_tokens']} | "
+                         f"{usage['cost_usd']:.4f} | {fallbacks[:500]} |")
     if outcome.best is not None:
         chosen = Path(path).parent / "instructions" / "chosen.md"
         lines += ["", "## Chosen instruction", ""]

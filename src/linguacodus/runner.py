@@ -7,6 +7,7 @@ only parses arguments and prints.
 
 from __future__ import annotations
 
+import json
 import resource
 import shutil
 import sqlite3
@@ -17,10 +18,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from linguacodus.brain import Brain, few_shot_examples
 from linguacodus.codegen.notebook import script_to_notebook
 from linguacodus.instruction import Instruction, load_instruction, save_instruction
 from linguacodus.knowledge.propose import propose
 from linguacodus.knowledge.selection import refine
+from linguacodus.llm.config import OFFLINE_BRAIN, BrainConfig
 from linguacodus.report import write_report
 from linguacodus.sandbox import bwrap_works
 from linguacodus.search import Search, SearchOutcome, SearchSettings
@@ -45,7 +48,7 @@ class RunResult(BaseModel):
     first_valid_seconds: float | None
     peak_memory_mb: float
     attempts: int
-    brain: str = BRAIN
+    brain: str = BRAIN  # offline, llm (every stage on a model) or mixed
     reason: str | None = None
     chosen_instruction: str | None = None
     isolation: str
@@ -53,6 +56,7 @@ class RunResult(BaseModel):
     budget_seconds: float
     warnings: tuple[str, ...] = ()
     started_at: float | None = None  # Unix time the run began
+    llm: dict[str, dict] = {}  # per LLM stage: calls, cached, tokens, cost, fallbacks
 
 
 def default_run_dir(task_dir: Path) -> Path:
@@ -74,6 +78,7 @@ def prepare_run_dir(out: Path | None, task_dir: Path) -> Path:
 
 
 def load(task_dir: Path) -> tuple[TaskData, TaskSpec]:
+    """The task and the rules' TaskSpec of it."""
     task = load_task(task_dir)
     return task, infer_spec(task)
 
@@ -81,9 +86,10 @@ def load(task_dir: Path) -> tuple[TaskData, TaskSpec]:
 def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
                        budget: float | None,
                        on_event: Callable[[str], None] = lambda message: None,
-                       backend: str = "tfidf") -> list[Instruction]:
+                       backend: str = "tfidf", brain: Brain | None = None) -> list[Instruction]:
     """Phase 1: the top-k from the knowledge base at kb (rules where it has nothing close,
-    or kb is None), each refined where the data calls for it."""
+    or kb is None), each refined where the data calls for it; then, with a model on those
+    stages, the model's proposals first and the researcher/resolver's pick on top."""
     index = None
     if kb is not None:
         from linguacodus.knowledge.retrieval import TaskIndex
@@ -101,17 +107,24 @@ def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
         for change in changes:
             on_event(f"   refined '{instruction.title}': {change}")
         refined.append(instruction)
-    return refined
+    if brain is None:
+        return refined
+    examples = few_shot_examples(index, proposal.neighbours) if index is not None else []
+    candidates = brain.propose(task, spec, k, refined, examples)
+    return brain.select(spec, candidates, budget)
 
 
 def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int = 6,
              instructions: list[Instruction] | None = None,
              on_event: Callable[[str], None] = lambda message: None,
-             kb: Path | None = None, kb_backend: str = "tfidf") -> tuple[RunResult, Path]:
+             kb: Path | None = None, kb_backend: str = "tfidf",
+             llm: BrainConfig = OFFLINE_BRAIN) -> tuple[RunResult, Path]:
     """Plan (unless instructions are given), code, execute, grade; write the run folder."""
     started, started_at = time.monotonic(), time.time()
-    task, spec = load(task_dir)
+    task, rules = load(task_dir)  # bad input fails here, before a run folder exists
     run_dir = prepare_run_dir(out, task_dir)
+    brain = Brain(llm, run_dir / "llm_calls.jsonl" if llm.uses_llm else None, on_event)
+    spec = brain.understand(task, rules)
     (run_dir / "spec.json").write_text(spec.model_dump_json(indent=2), encoding="utf-8")
     for warning in spec.warnings:
         on_event(f"warning: {warning}")
@@ -120,7 +133,7 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
         on_event("warning: bubblewrap is not available; generated code runs as a plain "
                  "subprocess with network access (install bubblewrap to isolate it)")
     candidates = instructions if instructions is not None else propose_candidates(
-        task, spec, k, kb, settings.budget, on_event, kb_backend)
+        task, spec, k, kb, settings.budget, on_event, kb_backend, brain)
     for number, candidate in enumerate(candidates, start=1):
         save_instruction(candidate, run_dir / "instructions" / f"candidate-{number}")
     on_event(f"task {spec.name}: {spec.task_type}, target {spec.target!r}, metric {spec.metric}; "
@@ -129,7 +142,7 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
     search = Search(task, spec, run_dir, SearchSettings(
         budget=settings.budget - planning_seconds, seed=settings.seed,
         memory_mb=settings.memory_mb, probe_rows=settings.probe_rows, isolation=isolation),
-        on_event=on_event)
+        on_event=on_event, brain=brain)
     outcome = search.solve(candidates)
     if outcome.first_valid_seconds is not None:  # the search's clock starts after planning
         outcome = outcome.model_copy(update={
@@ -145,7 +158,7 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
         notebook = script_to_notebook((folder / "solution.py").read_text(encoding="utf-8"))
         (run_dir / "solution.ipynb").write_text(notebook, encoding="utf-8")
     result = _result(spec, outcome, chosen, started, settings, isolation).model_copy(
-        update={"started_at": round(started_at, 3)})
+        update={"started_at": round(started_at, 3), "brain": brain.label, "llm": brain.usage()})
     (run_dir / "result.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
     write_report(run_dir / "report.md", spec, candidates, outcome, result)
     return result, run_dir
@@ -182,12 +195,15 @@ def _result(spec: TaskSpec, outcome: SearchOutcome, chosen: Instruction | None, 
 
 def plan_task(task_dir: Path, out: Path | None, k: int, settings: SearchSettings | None,
               on_event: Callable[[str], None] = lambda message: None, kb: Path | None = None,
-              kb_backend: str = "auto") -> tuple[TaskSpec, list[Instruction], Path]:
+              kb_backend: str = "auto", llm: BrainConfig = OFFLINE_BRAIN
+              ) -> tuple[TaskSpec, list[Instruction], Path]:
     """Top-k instructions; ranked by a quick probe of each when settings are given."""
-    task, spec = load(task_dir)
+    task, rules = load(task_dir)  # bad input fails here, before a run folder exists
     run_dir = prepare_run_dir(out, task_dir)
+    brain = Brain(llm, run_dir / "llm_calls.jsonl" if llm.uses_llm else None, on_event)
+    spec = brain.understand(task, rules)
     (run_dir / "spec.json").write_text(spec.model_dump_json(indent=2), encoding="utf-8")
-    candidates = propose_candidates(task, spec, k, kb, None, on_event, kb_backend)
+    candidates = propose_candidates(task, spec, k, kb, None, on_event, kb_backend, brain)
     if settings is not None:
         search = Search(task, spec, run_dir, settings, on_event=on_event)
         scores = search.probe(dict(enumerate(candidates, start=1)))
@@ -197,6 +213,8 @@ def plan_task(task_dir: Path, out: Path | None, k: int, settings: SearchSettings
                       for rank, i in enumerate(order, start=1)]
     for number, candidate in enumerate(candidates, start=1):
         save_instruction(candidate, run_dir / "instructions" / f"candidate-{number}")
+    if llm.uses_llm:
+        (run_dir / "llm_usage.json").write_text(json.dumps(brain.usage(), indent=2), encoding="utf-8")
     return spec, candidates, run_dir
 
 

@@ -17,11 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from linguacodus.codegen.compiler import compile_solution
+from linguacodus.codegen.compiler import Solution, compile_solution
 from linguacodus.codegen.layout import CompileOptions
 from linguacodus.ensemble import fit_blend
 from linguacodus.grading import grade_attempt
@@ -33,11 +34,15 @@ from linguacodus.instruction import (
     save_instruction,
 )
 from linguacodus.journal import Attempt, Journal, Purpose
+from linguacodus.llm.ledger import LLMError
 from linguacodus.planning import expected_cost
 from linguacodus.repair import diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, run_script
 from linguacodus.spec import TaskSpec
 from linguacodus.task import TaskData
+
+if TYPE_CHECKING:
+    from linguacodus.brain import Brain
 
 MAX_REPAIRS = 2
 RESERVE_SECONDS = 1.0  # kept back for writing the run folder
@@ -79,7 +84,9 @@ class Search:
     """One run's loop over candidates; writes attempt folders and the journal."""
 
     def __init__(self, task: TaskData, spec: TaskSpec, run_dir: Path, settings: SearchSettings,
-                 on_event: Callable[[str], None] = lambda message: None) -> None:
+                 on_event: Callable[[str], None] = lambda message: None,
+                 brain: Brain | None = None) -> None:
+        self.brain = brain  # None, or one whose code stage is offline: the compiler writes code
         self.task = task
         self.spec = spec
         self.run_dir = Path(run_dir)
@@ -97,7 +104,9 @@ class Search:
 
     # --- one attempt ---
     def attempt(self, index: int, instruction: Instruction, purpose: Purpose,
-                timeout: float, parent: int | None = None, repair: str | None = None) -> Attempt:
+                timeout: float, parent: int | None = None, repair: str | None = None,
+                written: Solution | None = None) -> Attempt:
+        """Compile the instruction (or take the script a model wrote) and run it."""
         number = len(self.journal.attempts) + 1
         folder = f"attempts/{number:02d}-{purpose}-{instruction.slug()}"
         started = round(self.elapsed(), 3)
@@ -105,10 +114,10 @@ class Search:
                                  probe_rows=self.settings.probe_rows if purpose == "probe" else None)
         common = dict(number=number, candidate=index, instruction_title=instruction.title,
                       purpose=purpose, folder=folder, started_seconds=started, parent=parent,
-                      repair=repair)
+                      repair=repair, code_source="llm" if written is not None else "compiler")
         save_instruction(instruction, self.run_dir / folder / "instruction")
         try:
-            solution = compile_solution(self.spec, instruction, options)
+            solution = written or compile_solution(self.spec, instruction, options)
         except InstructionError as error:
             record = Attempt(**common, compile_error=str(error))
             self.journal.append(record)
@@ -125,17 +134,71 @@ class Search:
                       f"({execution.wall_seconds:.1f} s, {execution.peak_memory_mb:.0f} MB)")
         return record
 
+    def _timeout(self, first: bool, parent: int | None) -> float | None:
+        """Seconds the next attempt may take; None when too little is left to start one."""
+        available = self.remaining() - RESERVE_SECONDS
+        if available < MIN_ATTEMPT_SECONDS:
+            return None
+        if first and parent is None and self.settings.budget > 20:
+            return min(available, FIRST_ATTEMPT_SHARE * self.settings.budget)
+        return available
+
+    def run_written(self, index: int, instruction: Instruction, first: bool) -> Attempt | None:
+        """The model's script for a candidate, fixed by the model from each failure up to
+        the configured number of times. The last attempt (valid or not), or None where the
+        model wrote nothing usable."""
+        brain = self.brain
+        assert brain is not None
+        seed = self.settings.seed
+        try:
+            solution = brain.write_code(self.task, self.spec, instruction, seed)
+        except LLMError as error:
+            brain.fall_back("code", error, f"the offline compiler writes '{instruction.title}'")
+            return None
+        record = None
+        for fixes in range(brain.config.settings.max_fixes + 1):
+            timeout = self._timeout(first, record.number if record else None)
+            if timeout is None:
+                return record
+            record = self.attempt(index, instruction, "full", timeout,
+                                  parent=record.number if record else None,
+                                  repair=f"LLM fix {fixes}" if fixes else None, written=solution)
+            if record.valid or fixes == brain.config.settings.max_fixes:
+                return record
+            failure = failure_text(record, self.run_dir / record.folder)
+            try:
+                script = brain.fix_code(self.spec, instruction, solution.script, failure, seed)
+            except LLMError as error:
+                brain.fall_back("fix", error, "the offline repairs take over")
+                return record
+            self.on_event(f"   LLM fix {fixes + 1} of '{instruction.title}'")
+            solution = solution.model_copy(update={"script": script})
+        return record
+
     def run_candidate(self, index: int, instruction: Instruction, purpose: Purpose,
                       first: bool = False) -> Attempt | None:
-        """Run a candidate, repairing failures; the valid attempt, or None."""
+        """Run a candidate, repairing failures; the valid attempt, or None.
+
+        With a model writing code (full runs only): the model's script and its fixes first;
+        then the offline repair catalogue on the instruction and the offline compiler."""
         parent = repair = None
+        if purpose == "full" and self.brain is not None and self.brain.writes_code:
+            record = self.run_written(index, instruction, first)
+            if record is not None and record.valid:
+                return record
+            if record is not None:
+                diagnosis = diagnose(record.execution, record.grade)
+                fix = propose_repair(instruction, self.spec, diagnosis) if diagnosis else None
+                parent = record.number
+                repair = "the model's script failed; offline compiler"
+                if fix is not None:
+                    instruction, repair = fix.instruction, f"{repair}, {fix.description}"
+                self.brain.ledger.fallback("code", f"'{instruction.title}': {record.failure()}")
+                self.on_event(f"   {repair}")
         for _ in range(1 + MAX_REPAIRS):
-            available = self.remaining() - RESERVE_SECONDS
-            if available < MIN_ATTEMPT_SECONDS:
+            timeout = self._timeout(first, parent)
+            if timeout is None:
                 return None
-            timeout = available
-            if first and parent is None and self.settings.budget > 20:
-                timeout = min(available, FIRST_ATTEMPT_SHARE * self.settings.budget)
             record = self.attempt(index, instruction, purpose, timeout, parent, repair)
             if record.valid:
                 return record
@@ -150,7 +213,9 @@ class Search:
     # --- blending ---
     def blend(self, full: list[Attempt], index: int) -> Attempt | None:
         """Run a weighted blend of the valid solutions when their OOF says it helps."""
-        members = [a for a in full if (self.run_dir / a.folder / "oof_predictions.npy").exists()]
+        # The blend compiles its members again, so only compiler-written members qualify.
+        members = [a for a in full if a.code_source == "compiler"
+                   and (self.run_dir / a.folder / "oof_predictions.npy").exists()]
         raws = [np.load(self.run_dir / a.folder / "oof_predictions.npy") for a in members]
         if len(members) < 2 or len({r.shape for r in raws}) != 1:
             return None
@@ -248,3 +313,21 @@ class Search:
             candidates=tuple(CandidateResult(index=i, **r) for i, r in results.items()),
             best=best, first_valid_seconds=first_valid, attempts=tuple(self.journal.attempts),
         )
+
+
+def failure_text(record: Attempt, folder: Path) -> str:
+    """Why an attempt failed, for a model to fix: the traceback or the grader's reason, with
+    the attempt's own folder written as '.' so that the text (and the cache key made from
+    it) is the same on every run."""
+    if record.compile_error:
+        text = f"The script could not be prepared: {record.compile_error}"
+    elif record.execution is not None and record.execution.timed_out:
+        text = (f"The script was killed after {record.execution.wall_seconds:.0f} s (time limit). "
+                "Make it faster: fewer trees or folds, or fit on a subsample.")
+    elif record.execution is not None and not record.execution.ok:
+        shown = record.execution.traceback or record.execution.stderr_tail
+        text = f"The script crashed (exit {record.execution.exit_code}):\n{shown.strip()[-3000:]}"
+    else:
+        reason = record.grade.reason if record.grade is not None else "unknown"
+        text = f"The script ran, but its output is invalid: {reason}"
+    return text.replace(str(folder.resolve()), ".")

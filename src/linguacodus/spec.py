@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from linguacodus.metrics import (
     METRICS,
     Metric,
+    MetricMatch,
     PredictionKind,
     TaskType,
     default_metric,
@@ -77,8 +78,11 @@ class TaskSpec(BaseModel):
         return self.task_type != "regression"
 
 
-def infer_spec(task: TaskData) -> TaskSpec:
-    """Infer the TaskSpec of a loaded task; raise TaskError where it can't be done."""
+def infer_spec(task: TaskData, metric_hint: str | None = None) -> TaskSpec:
+    """Infer the TaskSpec of a loaded task; raise TaskError where it can't be done.
+
+    metric_hint: a registry metric name another reader (the LLM) found, used only where
+    the description names no metric the rules recognise."""
     train, test, sample = task.train, task.test, task.sample_submission
     warnings: list[str] = []
     id_column = _find_id_column(sample, test, task)
@@ -97,6 +101,8 @@ def infer_spec(task: TaskData) -> TaskSpec:
     y = train.loc[labelled, target]
 
     match = find_metric(task.description)
+    if match is None and metric_hint in METRICS and not METRICS[metric_hint].takes_k:
+        match = MetricMatch(METRICS[metric_hint], f"{metric_hint} (read by the LLM)", None)
     task_type = _task_type(y, format_hint, match.metric.task_types if match else None, target)
     if match is None:
         metric, phrase, k = default_metric(task_type), None, None

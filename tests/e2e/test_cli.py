@@ -82,7 +82,9 @@ def test_plan_then_code_from_an_edited_instruction(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["run", "does/not/exist"], "does not exist"),
     (["code", EXAMPLES / "carseats", "--instruction", "missing.md"], "does not exist"),
-    (["run", EXAMPLES / "carseats", "--llm", "openai:gpt-4o-mini"], "not implemented yet"),
+    (["run", EXAMPLES / "carseats", "--llm", "nonsense"], "expected PROVIDER:MODEL"),
+    (["run", EXAMPLES / "carseats", "--llm-stage", "dream=ollama:x"], "expected STAGE=SPEC"),
+    (["plan", EXAMPLES / "carseats", "--llm", "http://127.0.0.1:9/v1"], "name the model after '#'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = cli(*args)

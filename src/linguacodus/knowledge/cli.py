@@ -247,16 +247,46 @@ def search(query: Annotated[str, typer.Argument(help="A task description, or wor
 def extract(path: Annotated[Path, typer.Argument(help="A solution: .py script or .ipynb notebook.")],
             out: Annotated[Path | None, typer.Option("--out", help="Write the instruction here "
                                                      "(.md and .json) instead of printing it.")] = None,
+            llm: Annotated[str | None, typer.Option(
+                "--llm", help="Summarise with a model (the paper's extraction step), e.g. "
+                              "openai:gpt-4o-mini or http://127.0.0.1:8000/v1#MODEL; static "
+                              "analysis where it gives no usable answer.")] = None,
+            llm_timeout: Annotated[float, typer.Option("--llm-timeout", min=1)] = 120.0,
+            llm_cache: Annotated[Path | None, typer.Option(
+                "--llm-cache", help="Answer cache folder (default ~/.cache/linguacodus/llm).")] = None,
+            no_llm_cache: Annotated[bool, typer.Option("--no-llm-cache")] = False,
             ) -> None:
-    """Read a solution's code statically (AST) and print the instruction it implements."""
+    """Read a solution's code and print the instruction it implements: statically (AST), or
+    with --llm by a model. With --out, the model's calls are logged beside it."""
+    from linguacodus.brain import Brain
     from linguacodus.instruction import InstructionError, render_markdown, save_instruction
-    from linguacodus.knowledge.extract import extract_file
+    from linguacodus.knowledge.extract import read_source
+    from linguacodus.llm.config import (
+        LLMConfigError,
+        LLMSettings,
+        brain_config,
+        default_cache_dir,
+    )
 
     if not path.is_file():
         console.print(f"error: {path} does not exist", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2)
     try:
-        instruction = extract_file(path)
+        config = brain_config(llm, [], LLMSettings(
+            timeout=llm_timeout, cache_dir=None if no_llm_cache else (llm_cache or default_cache_dir())),
+            stages=("extract",))
+    except LLMConfigError as error:
+        console.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    log = out.with_suffix(".llm_calls.jsonl") if out is not None and config.uses_llm else None
+
+    def warn(message: str) -> None:
+        console.print(message, style="yellow", markup=False, soft_wrap=True)
+
+    brain = Brain(config, log, on_event=warn)
+    try:
+        instruction = brain.extract(read_source(path), f"Instruction extracted from {path.name}",
+                                    origin=str(path))
     except (InstructionError, UnicodeDecodeError) as error:
         console.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None

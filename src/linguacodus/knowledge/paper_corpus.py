@@ -55,6 +55,14 @@ _STEP_WORDS = [
 ]
 
 
+def model_in_text(text: str) -> str | None:
+    """The model operation a prose instruction names first (by its position in the text)."""
+    lowered = text.lower()
+    found = [(match.start(), op) for pattern, op in _MODEL_WORDS
+             if (match := re.search(pattern, lowered))]
+    return min(found)[1] if found else None
+
+
 @dataclass(frozen=True)
 class PaperExample:
     notebook: str
