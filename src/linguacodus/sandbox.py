@@ -85,7 +85,7 @@ def _system_binds() -> list[str]:
 def _python_binds() -> list[str]:
     """Read-only binds for the interpreter and every library folder on sys.path."""
     roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent}
-    roots |= {Path(p) for p in sys.path if p and Path(p).is_dir()}
+    roots |= {Path(p).resolve() for p in sys.path if p and Path(p).is_dir()}  # relative: cwd
     kept: list[Path] = []
     for root in sorted(roots, key=lambda p: len(p.parts)):
         # /usr is bound whole already; anything under /tmp is bound after the fresh tmpfs.
