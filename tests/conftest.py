@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "llm"))  # the scripted LLM server and its responders
 EXAMPLES = REPO / "examples" / "tasks"
 
 
@@ -95,3 +97,21 @@ def task_factory(tmp_path):
     def build(kind: str, **kwargs) -> Path:
         return make_task(tmp_path, kind, **kwargs)
     return build
+
+
+@pytest.fixture
+def scripted():
+    """A chat-completions server on 127.0.0.1 replaying scripted answers (tests/llm)."""
+    from scripted_server import ScriptedLLM
+
+    with ScriptedLLM() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_settings(tmp_path: Path):
+    """Settings for runs against the scripted server: short timeouts, no backoff, a cache
+    in tmp_path."""
+    from linguacodus.llm.config import LLMSettings
+
+    return LLMSettings(timeout=1.0, max_retries=2, backoff=0.01, cache_dir=tmp_path / "llm-cache")

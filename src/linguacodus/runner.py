@@ -31,6 +31,7 @@ from linguacodus.spec import TaskSpec, infer_spec
 from linguacodus.task import TaskData, TaskError, load_task
 
 BRAIN = "offline"
+PLANNING_SHARE = 0.5  # of the budget, at most, for the model's understand/propose/select
 
 
 class RunResult(BaseModel):
@@ -124,6 +125,8 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
     task, rules = load(task_dir)  # bad input fails here, before a run folder exists
     run_dir = prepare_run_dir(out, task_dir)
     brain = Brain(llm, run_dir / "llm_calls.jsonl" if llm.uses_llm else None, on_event)
+    # The model's planning stages may use part of the budget; the search gets the rest.
+    brain.ledger.deadline = started + PLANNING_SHARE * settings.budget
     spec = brain.understand(task, rules)
     (run_dir / "spec.json").write_text(spec.model_dump_json(indent=2), encoding="utf-8")
     for warning in spec.warnings:
@@ -139,6 +142,7 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
     on_event(f"task {spec.name}: {spec.task_type}, target {spec.target!r}, metric {spec.metric}; "
              f"{len(candidates)} candidate instruction(s)")
     planning_seconds = time.monotonic() - started
+    brain.ledger.deadline = started + settings.budget
     search = Search(task, spec, run_dir, SearchSettings(
         budget=settings.budget - planning_seconds, seed=settings.seed,
         memory_mb=settings.memory_mb, probe_rows=settings.probe_rows, isolation=isolation),

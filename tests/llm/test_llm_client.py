@@ -50,7 +50,8 @@ def test_well_formed_answer_with_a_schema_is_counted_and_logged(scripted, make_c
 
 
 def test_malformed_json_is_reasked_with_the_error(scripted, make_client):
-    scripted.script("t", {"content": "Sure! {answer: forty-two"}, {"content": "```json\n{\"answer\": 7}\n```"})
+    scripted.script("t", {"content": "Sure! {answer: forty-two"},
+                    {"content": "```json\n{\"answer\": 7}\n```"})
     assert make_client().ask("t", "p@1", MESSAGES, answer) == 7
     second = scripted.requests[1]["body"]["messages"]
     assert second[-2]["content"] == "Sure! {answer: forty-two"

@@ -42,6 +42,7 @@ class LLMClient:
         self.cache = cache
         self._sdk = None
         self._no_schema = False  # learnt from a 400 in this run
+        self._unreachable: str | None = None  # set: every try of a request failed to connect
 
     def _client(self):
         if self._sdk is None:
@@ -86,18 +87,25 @@ class LLMClient:
     def _request(self, stage: str, request: dict, key: str, entry: dict) -> Reply:
         from openai import APIConnectionError, APIStatusError, APITimeoutError
 
+        if self._unreachable is not None:  # don't spend the run's time on a dead server again
+            raise LLMError(f"{stage}: {self.endpoint.base_url} was unreachable earlier in this "
+                           f"run ({self._unreachable})")
         tries = self.settings.max_retries + 1
         for attempt in range(1, tries + 1):
             self.ledger.check_budget()
+            left = self.ledger.seconds_left()
+            timeout = self.settings.timeout if left is None else min(self.settings.timeout, left)
             started = time.monotonic()
             logged = {**entry, "attempt": attempt, "messages": request["messages"]}
             try:
                 response = self._client().chat.completions.create(
-                    **request, extra_headers={STAGE_HEADER: stage})
+                    **request, extra_headers={STAGE_HEADER: stage}, timeout=timeout)
             except (APITimeoutError, APIConnectionError) as error:
                 kind = "timeout" if isinstance(error, APITimeoutError) else "connection"
                 self._failed(logged, started, f"{kind}: {error}")
                 if attempt == tries:
+                    if kind == "connection":
+                        self._unreachable = f"{kind}: {error}"
                     raise LLMError(f"{stage}: {kind} after {tries} tries ({error})") from None
                 self._sleep(attempt, None)
                 continue

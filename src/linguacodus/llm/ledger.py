@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+MIN_REQUEST_SECONDS = 2.0  # less time than this left: no request is started
+
 
 class LLMError(RuntimeError):
     """A stage could not get a usable answer; the stage falls back to the offline brain."""
@@ -42,6 +44,7 @@ class Ledger:
         self.max_calls = max_calls
         self.max_cost = max_cost
         self.stages: dict[str, StageUsage] = {}
+        self.deadline: float | None = None  # time.monotonic() by which requests must end
         self._lock = threading.Lock()
 
     @property
@@ -52,8 +55,14 @@ class Ledger:
     def cost(self) -> float:
         return sum(usage.cost_usd for usage in self.stages.values())
 
+    def seconds_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
     def check_budget(self) -> None:
         """Raise BudgetExhausted before a request the budget does not allow."""
+        left = self.seconds_left()
+        if left is not None and left < MIN_REQUEST_SECONDS:
+            raise BudgetExhausted("the run's time for model requests is spent")
         if self.max_calls is not None and self.calls >= self.max_calls:
             raise BudgetExhausted(f"--max-calls {self.max_calls} reached")
         if self.max_cost is not None and self.cost >= self.max_cost:

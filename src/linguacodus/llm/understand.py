@@ -115,6 +115,8 @@ def _role_refused(series: pd.Series, role: str) -> str | None:
         parsed = pd.to_datetime(values.astype(str).head(200), errors="coerce", format="mixed")
         return None if parsed.notna().mean() >= 0.9 else "its values do not parse as dates"
     if role == ColumnRole.IDENTIFIER:
+        if numeric and not bool((values == values.round()).all()):
+            return "continuous values are a measurement, not an identifier"
         share = values.nunique() / len(values)
         return None if share >= MIN_IDENTIFIER_SHARE else f"only {share:.0%} of its values are distinct"
     if role == ColumnRole.CONSTANT:
