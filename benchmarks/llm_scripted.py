@@ -28,26 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "llm"))
 OUT = ROOT / "benchmarks" / "results" / "llm"
 
-from responders import default_answer  # noqa: E402
-from scripted_server import ScriptedLLM  # noqa: E402
-
 from linguacodus.journal import Journal  # noqa: E402
 from linguacodus.knowledge.store import default_kb_path  # noqa: E402
 from linguacodus.llm.config import LLMSettings, brain_config  # noqa: E402
 from linguacodus.runner import run_task  # noqa: E402
 from linguacodus.search import SearchSettings  # noqa: E402
-
-BUG = "checked = undefined_name  # BUG"
-STILL_BROKEN = ("```python\n# reads input/, meant to write submission.csv and oof.csv\n"
-                "raise RuntimeError('still broken')\n```")
-
-
-def with_bug(stage: str, body: dict) -> str:
-    answer = default_answer(stage, body)
-    if stage == "code" and "assemble components" in body["messages"][0]["content"]:
-        return answer.replace("import pandas as pd\n", f"import pandas as pd\n{BUG}\n", 1)
-    return answer
-
+from responders import STILL_BROKEN, default_answer, with_bug  # noqa: E402
+from scripted_server import ScriptedLLM  # noqa: E402
 
 FAILURES = {  # name → (default responder, scripted events by stage)
     "code bug": (with_bug, {}),

@@ -155,15 +155,17 @@ class Search:
         except LLMError as error:
             brain.fall_back("code", error, f"the offline compiler writes '{instruction.title}'")
             return None
+        # With the fix stage offline, a failure goes straight to the offline repairs.
+        allowed = brain.config.settings.max_fixes if "fix" in brain.clients else 0
         record = None
-        for fixes in range(brain.config.settings.max_fixes + 1):
+        for fixes in range(allowed + 1):
             timeout = self._timeout(first, record.number if record else None)
             if timeout is None:
                 return record
             record = self.attempt(index, instruction, "full", timeout,
                                   parent=record.number if record else None,
                                   repair=f"LLM fix {fixes}" if fixes else None, written=solution)
-            if record.valid or fixes == brain.config.settings.max_fixes:
+            if record.valid or fixes == allowed:
                 return record
             failure = failure_text(record, self.run_dir / record.folder)
             try:

@@ -10,6 +10,9 @@ import json
 import re
 
 MARK = "# written by the scripted model"
+BUG = "checked = undefined_name  # BUG"  # the fix responder drops lines marked '# BUG'
+STILL_BROKEN = ("```python\n# reads input/, meant to write submission.csv and oof.csv\n"
+                "raise RuntimeError('still broken')\n```")  # a 'fix' that does not fix
 
 
 def _user(body: dict) -> str:
@@ -176,3 +179,11 @@ def default_answer(stage: str, body: dict) -> str:
         fixed = "\n".join(line for line in script.splitlines() if "# BUG" not in line)
         return "```python\n" + fixed + "\n```"
     raise AssertionError(f"no scripted answer for stage {stage!r}")
+
+
+def with_bug(stage: str, body: dict) -> str:
+    """Default answers, with a bug in every integrated script."""
+    answer = default_answer(stage, body)
+    if stage == "code" and "assemble components" in body["messages"][0]["content"]:
+        return answer.replace("import pandas as pd\n", f"import pandas as pd\n{BUG}\n", 1)
+    return answer

@@ -65,3 +65,23 @@ def test_an_unreachable_server_leaves_the_offline_brain_in_charge(tmp_path):
     result = json.loads((tmp_path / "run" / "result.json").read_text())
     assert result["valid"] and all(u["fallbacks"] for u in result["llm"].values())
     assert "connection" in done.stderr
+
+
+def test_plan_and_code_with_the_llm(scripted, tmp_path):
+    task = EXAMPLES / "carseats"
+    planned = cli("plan", task, "--out", tmp_path / "plan", "--no-probe", "--llm", scripted.spec(),
+                  "--llm-cache", tmp_path / "cache")
+    assert planned.returncode == 0, planned.stderr
+    first = (tmp_path / "plan" / "instructions" / "candidate-1.md").read_text()
+    assert "Resolver's LightGBM" in first and "llm-resolver" in first
+    usage = json.loads((tmp_path / "plan" / "llm_usage.json").read_text())
+    assert set(usage) == {"understand", "propose", "select"} and scripted.calls("code") == 0
+    coded = cli("code", task, "--instruction", tmp_path / "plan" / "instructions" / "candidate-1.md",
+                "--out", tmp_path / "code", "--llm", scripted.spec(), "--llm-cache", tmp_path / "cache",
+                "--budget", "60")
+    assert coded.returncode == 0, coded.stderr
+    result = json.loads((tmp_path / "code" / "result.json").read_text())
+    assert result["valid"] and result["brain"] == "mixed" and result["llm"]["code"]["calls"] == 5
+    refused = cli("code", task, "--instruction", tmp_path / "plan" / "instructions" / "candidate-1.md",
+                  "--no-run", "--out", tmp_path / "x", "--llm", scripted.spec())
+    assert refused.returncode == 2 and "drop --no-run" in refused.stderr

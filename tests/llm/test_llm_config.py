@@ -87,3 +87,18 @@ def test_cost_needs_a_price():
         parse_price("cheap")
     with pytest.raises(LLMConfigError, match="few-shot or places"):
         brain_config("vllm:m", settings=LLMSettings(propose_style="vibes"))
+
+
+def test_every_prompt_template_is_versioned_and_renders():
+    from linguacodus.llm.prompts import _load, names, render
+
+    assert {"understand", "extract", "propose", "propose_place", "research", "resolve",
+            "code_component", "integrate", "fix"} <= set(names())
+    for name in names():
+        version, parts = _load(name)
+        assert version.isdigit() and "user" in parts
+    with pytest.raises(KeyError):
+        render("fix", script="x")  # a missing value fails loudly
+    prompt, messages = render("propose_place", place="second", description="d", data_kind="tabular",
+                              metric="rmse")
+    assert prompt == "propose_place@1" and "the second place instruction" in messages[-1]["content"]

@@ -11,18 +11,7 @@ from linguacodus.journal import Journal
 from linguacodus.llm.config import brain_config
 from linguacodus.runner import run_task
 from linguacodus.search import SearchSettings
-from responders import default_answer
-
-BUG = "checked = undefined_name  # BUG"
-
-
-def with_bug(stage: str, body: dict) -> str:
-    """Default answers, with a bug in every integrated script."""
-    answer = default_answer(stage, body)
-    system = body["messages"][0]["content"]
-    if stage == "code" and "assemble components" in system:
-        return answer.replace("import pandas as pd\n", f"import pandas as pd\n{BUG}\n", 1)
-    return answer
+from responders import BUG, STILL_BROKEN, with_bug
 
 
 def run(tmp_path, config, k=1, budget=60.0):
@@ -51,9 +40,7 @@ def test_a_bug_is_fixed_by_the_model(scripted, llm_settings, tmp_path):
 
 def test_a_model_that_cannot_fix_hands_over_to_the_offline_compiler(scripted, llm_settings, tmp_path):
     scripted.default = with_bug
-    still_broken = ("```python\n# reads input/, meant to write submission.csv and oof.csv\n"
-                    "raise RuntimeError('still broken')\n```")
-    scripted.script("fix", {"content": still_broken}, {"content": still_broken})
+    scripted.script("fix", {"content": STILL_BROKEN}, {"content": STILL_BROKEN})
     config = brain_config(scripted.spec(), ["understand=offline", "propose=offline",
                                             "select=offline"], llm_settings)
     result, run_dir, attempts = run(tmp_path, config)
