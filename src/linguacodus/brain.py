@@ -140,7 +140,7 @@ class Brain:
                    seed: int) -> Solution:
         from linguacodus.llm.coding import write_code
 
-        return write_code(self.clients["code"], task, spec, instruction, seed)
+        return write_code(self.clients["code"], task, spec, instruction, seed, self.on_event)
 
     def fix_code(self, spec: TaskSpec, instruction: Instruction, script: str, failure: str,
                  seed: int) -> str:

@@ -150,6 +150,14 @@ def _finish(result, run_dir: Path) -> None:
     for key in ("task", "metric", "cv_score", "valid", "wall_seconds", "first_valid_seconds",
                 "peak_memory_mb", "attempts", "chosen_instruction"):
         table.add_row(key, str(getattr(result, key)))
+    if result.llm:
+        usage = result.llm.values()
+        table.add_row("llm", f"{sum(u['calls'] for u in usage)} requests, "
+                             f"{sum(u['cached'] for u in usage)} from the cache, "
+                             f"{sum(u['prompt_tokens'] + u['completion_tokens'] for u in usage)} "
+                             f"tokens, ${sum(u['cost_usd'] for u in usage):.4f}; "
+                             f"{sum(len(u['fallbacks']) for u in usage)} fallback(s) to the "
+                             "offline brain (llm_calls.jsonl)")
     console.print(table)
     console.print(f"run folder: {run_dir}", highlight=False)
     if not result.valid:

@@ -9,6 +9,8 @@ order; what fails at run time goes to `fix`, then to the offline repairs (search
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from linguacodus.codegen.compiler import Solution, SolutionComponent
 from linguacodus.instruction import Instruction
 from linguacodus.llm.client import LLMClient, parse_python
@@ -49,19 +51,21 @@ def _check_script(text: str) -> str:
 
 
 def write_code(client: LLMClient, task: TaskData, spec: TaskSpec, instruction: Instruction,
-               seed: int) -> Solution:
+               seed: int, on_event: Callable[[str], None] = lambda message: None) -> Solution:
     """One prompt a component, then the integration; raises LLMError where a component
     can't be had (the offline compiler then writes the script)."""
     plan, contract = plain_markdown(instruction), script_contract(spec, seed)
     preview, summary = data_preview(task), task_summary(spec)
     written: list[SolutionComponent] = []
-    for name, title, goal in COMPONENTS:
+    for number, (name, title, goal) in enumerate(COMPONENTS, start=1):
+        on_event(f"   LLM writing '{instruction.title}': {title.lower()} ({number}/{len(COMPONENTS)})")
         so_far = "\n\n".join(f"## {c.title}\n\n```python\n{c.code}```" for c in written) or "(none yet)"
         prompt, messages = render("code_component", instruction=plan, task=summary, preview=preview,
                                   contract=contract, so_far=so_far, component=title,
                                   component_goal=goal)
         code = client.ask("code", prompt, messages, parse_python)
         written.append(SolutionComponent(name=name, title=title, code=code))
+    on_event(f"   LLM integrating '{instruction.title}'")
     joined = "\n\n".join(f"# {'=' * 78}\n# {c.title}\n# {'=' * 78}\n{c.code}" for c in written)
     prompt, messages = render("integrate", instruction=plan, contract=contract,
                               components="\n\n".join(f"## {c.title}\n\n```python\n{c.code}```"

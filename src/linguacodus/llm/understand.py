@@ -83,6 +83,8 @@ def merge_understanding(task: TaskData, rules: TaskSpec, answer: Understanding) 
         else:
             notes.append(f"LLM named positive class {said!r}; kept {positive!r} (not a class "
                          "named on the page)")
+    if answer.notes:
+        notes.append(f"LLM's note on the task: {answer.notes.strip()[:300]}")
     if not any(r not in (ColumnRole.IDENTIFIER, ColumnRole.CONSTANT) for r in roles.values()):
         notes.append("LLM's column roles leave no usable feature; kept the rules' roles")
         roles = dict(spec.columns)
