@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
+
 from conftest import EXAMPLES
 from linguacodus.grading import check_submission
 from linguacodus.runner import load
@@ -27,9 +29,13 @@ def test_run_with_the_llm_then_a_rerun_from_the_cache(scripted, tmp_path):
     assert result["valid"] and result["brain"] == "llm"
     stages = {stage for stage, usage in result["llm"].items() if usage["calls"]}
     assert stages == {"understand", "propose", "select", "code"}
-    assert "# written by the scripted model" in (tmp_path / "first" / "solution.py").read_text()
+    journal = [json.loads(line) for line in (tmp_path / "first" / "journal.jsonl").read_text().splitlines()]
+    assert journal[0]["code_source"] == "compiler"  # the first valid comes from the compiler
+    written = [a for a in journal if a["code_source"] == "llm"]
+    assert written and all(a["grade"]["valid"] for a in written)
+    script = tmp_path / "first" / written[0]["folder"] / "solution.py"
+    assert "# written by the scripted model" in script.read_text()
     _, spec = load(task)
-    import pandas as pd
     check_submission(spec, tmp_path / "first" / "submission.csv",
                      pd.read_csv(task / "sample_submission.csv"))
     logged = [json.loads(line) for line in (tmp_path / "first" / "llm_calls.jsonl").read_text().splitlines()]
