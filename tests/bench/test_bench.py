@@ -122,9 +122,18 @@ def test_lgbm_default_baseline_is_valid(prepared, tmp_path, task_id):
     assert result.first_valid_seconds == result.wall_seconds  # a submission only at the end
 
 
-def test_missing_peers_are_explained():
+def test_missing_peers_are_explained(monkeypatch):
     assert missing_requirement("nope").startswith("unknown system")
     assert missing_requirement("trivial") is None
+    monkeypatch.delenv("LINGUACODUS_BENCH_LLM", raising=False)
+    assert "LINGUACODUS_BENCH_LLM" in missing_requirement("linguacodus-llm")
+
+
+def test_linguacodus_with_the_llm_brain_as_a_bench_system(prepared, tmp_path, monkeypatch, scripted):
+    monkeypatch.setenv("LINGUACODUS_BENCH_LLM", scripted.spec())
+    result = run_system("linguacodus-llm", prepared["wine-cultivar"], 60, tmp_path, "test")
+    assert result.valid, result.reason
+    assert scripted.calls("understand") == 1 and scripted.calls("code") > 0
 
 
 def _result(task, system, score, valid=True, higher=True):

@@ -56,7 +56,8 @@ def prepare(suite: Annotated[str, typer.Option("--suite", help="Task suite.")] =
 
 
 @bench_app.command()
-def run(system: Annotated[str, typer.Option("--system", help="linguacodus, autogluon, flaml, "
+def run(system: Annotated[str, typer.Option("--system", help="linguacodus, linguacodus-llm "
+                                            "(--llm $LINGUACODUS_BENCH_LLM), autogluon, flaml, "
                                             "lgbm-default or trivial; several comma-separated.")],
         budget: Annotated[float, typer.Option("--budget", min=5, help="Seconds per task and system.")] = 60,
         tasks: Tasks = None, suite: Annotated[str, typer.Option("--suite")] = "public",

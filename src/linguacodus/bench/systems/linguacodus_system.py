@@ -14,14 +14,15 @@ import time
 from pathlib import Path
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str], extra: tuple[str, ...] = ()) -> None:
+    """Run `linguacodus run` on WORKDIR/input with the budget (and extra options)."""
     if len(argv) != 3:
         raise SystemExit(f"usage: {argv[0]} WORKDIR BUDGET")
     started = time.monotonic()
     workdir, budget = Path(argv[1]), argv[2]
     out = workdir / "run"
     command = [sys.executable, "-m", "linguacodus", "run", str(workdir / "input"),
-               "--budget", budget, "--out", str(out)]
+               "--budget", budget, "--out", str(out), *extra]
     completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     (workdir / "linguacodus.log").write_text(completed.stdout + completed.stderr)
     result = json.loads((out / "result.json").read_text()) if (out / "result.json").exists() else {}
