@@ -24,7 +24,7 @@ from linguacodus.llm.client import LLMClient
 from linguacodus.llm.config import OFFLINE_BRAIN, BrainConfig
 from linguacodus.llm.ledger import Ledger, LLMError
 from linguacodus.spec import TaskSpec, infer_spec
-from linguacodus.task import TaskData
+from linguacodus.task import TaskData, TaskError
 
 Events = Callable[[str], None]
 FEW_SHOT_NEIGHBOURS = 4  # nearest knowledge-base tasks whose instructions the prompt shows
@@ -66,9 +66,19 @@ class Brain:
 
     # --- (a) understand ---
     def understand(self, task: TaskData, rules: TaskSpec | None = None) -> TaskSpec:
-        """The rules' TaskSpec (given, or inferred here), with the model's checked reading."""
-        rules = rules if rules is not None else infer_spec(task)
+        """The rules' TaskSpec (given, or inferred here), with the model's checked reading.
+
+        Where the rules find no target (the sample submission's column is not in train.csv),
+        a train-only column the model names is taken; otherwise their TaskError stands."""
         client = self.clients.get("understand")
+        failure = None
+        if rules is None:
+            try:
+                rules = infer_spec(task)
+            except TaskError as error:
+                if client is None:
+                    raise
+                failure = error
         if client is None:
             return rules
         from linguacodus.llm.understand import ask_understanding, merge_understanding
@@ -76,8 +86,15 @@ class Brain:
         try:
             answer = ask_understanding(task, client)
         except LLMError as error:
+            if failure is not None:
+                raise TaskError(f"{failure} (and the LLM could not help: {error})") from None
             self.fall_back("understand", error, "the rules' reading of the task is used")
             return rules
+        if failure is not None:
+            try:
+                rules = infer_spec(task, target_hint=answer.target)
+            except TaskError as error:
+                raise TaskError(f"{error} (the LLM named target {answer.target!r})") from None
         return merge_understanding(task, rules, answer)
 
     # --- (b) extract ---

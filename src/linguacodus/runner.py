@@ -84,6 +84,18 @@ def load(task_dir: Path) -> tuple[TaskData, TaskSpec]:
     return task, infer_spec(task)
 
 
+def _understood_by_rules(task_dir: Path, llm: BrainConfig) -> tuple[TaskData, TaskSpec | None]:
+    """The task and the rules' TaskSpec; None where the rules fail but a model will read the
+    task (Brain.understand then tries with the model's reading, or raises the rules' error)."""
+    task = load_task(task_dir)
+    try:
+        return task, infer_spec(task)
+    except TaskError:
+        if "understand" not in llm.stages:
+            raise
+        return task, None
+
+
 def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
                        budget: float | None,
                        on_event: Callable[[str], None] = lambda message: None,
@@ -122,7 +134,7 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
              llm: BrainConfig = OFFLINE_BRAIN) -> tuple[RunResult, Path]:
     """Plan (unless instructions are given), code, execute, grade; write the run folder."""
     started, started_at = time.monotonic(), time.time()
-    task, rules = load(task_dir)  # bad input fails here, before a run folder exists
+    task, rules = _understood_by_rules(task_dir, llm)  # bad input fails before a run folder
     run_dir = prepare_run_dir(out, task_dir)
     brain = Brain(llm, run_dir / "llm_calls.jsonl" if llm.uses_llm else None, on_event)
     # The model's planning stages may use part of the budget; the search gets the rest.
@@ -202,7 +214,7 @@ def plan_task(task_dir: Path, out: Path | None, k: int, settings: SearchSettings
               kb_backend: str = "auto", llm: BrainConfig = OFFLINE_BRAIN
               ) -> tuple[TaskSpec, list[Instruction], Path]:
     """Top-k instructions; ranked by a quick probe of each when settings are given."""
-    task, rules = load(task_dir)  # bad input fails here, before a run folder exists
+    task, rules = _understood_by_rules(task_dir, llm)  # bad input fails before a run folder
     run_dir = prepare_run_dir(out, task_dir)
     brain = Brain(llm, run_dir / "llm_calls.jsonl" if llm.uses_llm else None, on_event)
     spec = brain.understand(task, rules)

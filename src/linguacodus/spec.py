@@ -78,11 +78,14 @@ class TaskSpec(BaseModel):
         return self.task_type != "regression"
 
 
-def infer_spec(task: TaskData, metric_hint: str | None = None) -> TaskSpec:
+def infer_spec(task: TaskData, metric_hint: str | None = None,
+               target_hint: str | None = None) -> TaskSpec:
     """Infer the TaskSpec of a loaded task; raise TaskError where it can't be done.
 
-    metric_hint: a registry metric name another reader (the LLM) found, used only where
-    the description names no metric the rules recognise."""
+    Hints are what another reader (the LLM) found, used only where the rules find nothing:
+    metric_hint, a registry metric name, where the description names no metric the rules
+    recognise; target_hint, a train-only column, where the sample submission's column is
+    not in train.csv."""
     train, test, sample = task.train, task.test, task.sample_submission
     warnings: list[str] = []
     id_column = _find_id_column(sample, test, task)
@@ -92,7 +95,10 @@ def infer_spec(task: TaskData, metric_hint: str | None = None) -> TaskSpec:
     if unknown:
         raise TaskError(f"test.csv has column(s) that train.csv lacks: {', '.join(unknown)}")
 
-    target, format_hint = _find_target(train, test, prediction_columns, id_column)
+    target, format_hint = _find_target(train, test, prediction_columns, id_column, target_hint)
+    if target_hint is not None and target == target_hint and target not in prediction_columns:
+        warnings.append(f"target {target!r} read by the LLM: the sample submission's column "
+                        f"{', '.join(map(str, prediction_columns))} is not in train.csv")
     labelled = train[target].notna()
     if not labelled.any():
         raise TaskError(f"target column {target!r} in train.csv has no values")
@@ -183,7 +189,7 @@ def _find_id_column(sample: pd.DataFrame, test: pd.DataFrame, task: TaskData) ->
 
 
 def _find_target(train: pd.DataFrame, test: pd.DataFrame, prediction_columns: list[str],
-                 id_column: str) -> tuple[str, str | None]:
+                 id_column: str, hint: str | None = None) -> tuple[str, str | None]:
     """The target column, and 'classes' when the submission has one column per class."""
     in_train = [c for c in prediction_columns if c in train.columns]
     if in_train:
@@ -199,6 +205,8 @@ def _find_target(train: pd.DataFrame, test: pd.DataFrame, prediction_columns: li
         values = {v.lower() for v in train[column].dropna().astype(str)}
         if values and values <= wanted:
             return column, "classes"
+    if hint in candidates and len(prediction_columns) == 1:
+        return hint, None
     raise TaskError(
         "no target derivable: the prediction column(s) of sample_submission.csv "
         f"({', '.join(map(str, prediction_columns))}) are not in train.csv and no train-only "

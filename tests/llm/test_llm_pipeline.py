@@ -5,12 +5,17 @@ with a valid submission."""
 from __future__ import annotations
 
 import dataclasses
+import json
+
+import pandas as pd
+import pytest
 
 from conftest import make_task
 from linguacodus.journal import Journal
 from linguacodus.llm.config import brain_config
 from linguacodus.runner import run_task
 from linguacodus.search import SearchSettings
+from linguacodus.task import TaskError
 from responders import BUG, STILL_BROKEN, with_bug
 
 
@@ -82,3 +87,26 @@ def test_a_spent_budget_hands_the_rest_to_the_offline_brain(scripted, llm_settin
     assert "--max-calls 2 reached" in result.llm["select"]["fallbacks"][0]
     assert "--max-calls 2 reached" in result.llm["code"]["fallbacks"][0]
     assert {a.code_source for a in attempts} == {"compiler"}
+
+
+def test_the_model_names_a_target_the_rules_cannot_find(scripted, llm_settings, tmp_path):
+    task_dir = make_task(tmp_path, "regression", n=240)
+    for name in ("train.csv", "sample_submission.csv"):
+        frame = pd.read_csv(task_dir / name)
+        frame.rename(columns={"target": "price" if name == "train.csv" else "Prediction"}).to_csv(
+            task_dir / name, index=False)
+    with pytest.raises(TaskError, match="no target derivable"):
+        run_task(task_dir, tmp_path / "offline", SearchSettings(budget=30), k=1, kb=None)
+    no_cache = dataclasses.replace(llm_settings, cache_dir=None)  # the same prompt twice
+    config = brain_config(None, [f"understand={scripted.spec()}"], no_cache)
+    scripted.script("understand", {"content": '{"target": "x1"}'})  # in test.csv too: refused
+    with pytest.raises(TaskError, match="the LLM named target 'x1'"):
+        run_task(task_dir, tmp_path / "wrong", SearchSettings(budget=30), k=1, kb=None, llm=config)
+    scripted.script("understand", {"content": '{"target": "price", "task_type": "regression"}'})
+    result, run_dir = run_task(task_dir, tmp_path / "run", SearchSettings(budget=60), k=1,
+                               kb=None, llm=config)
+    assert result.valid
+    spec = json.loads((run_dir / "spec.json").read_text())
+    assert spec["target"] == "price" and spec["submission_columns"] == ["Prediction"]
+    assert any("target 'price' read by the LLM" in w for w in spec["warnings"])
+    assert list(pd.read_csv(run_dir / "submission.csv").columns) == ["id", "Prediction"]
