@@ -10,6 +10,7 @@ default responder (responders.py), which writes a well-formed answer. Events:
     {"hang": 3.0}                         no answer for that long (then a default answer)
     {"drop": True}                        the connection closed without an answer
     {"no_schema": True}                   400 when the request carries a JSON schema
+    {"content": "...", "finish_reason": "length"}   an answer cut off at the length limit
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class ScriptedLLM:
                 self._json(200, {
                     "id": f"scripted-{len(scripted.requests)}", "object": "chat.completion",
                     "created": int(time.time()), "model": body.get("model", "scripted"),
-                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "choices": [{"index": 0, "message": message,
+                                 "finish_reason": event.get("finish_reason", "stop")}],
                     "usage": {"prompt_tokens": sum(len(m["content"]) for m in body["messages"]) // 4,
                               "completion_tokens": len(content or "") // 4,
                               "total_tokens": 0}})

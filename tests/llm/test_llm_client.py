@@ -58,6 +58,13 @@ def test_malformed_json_is_reasked_with_the_error(scripted, make_client):
     assert "can't be used: no JSON object" in second[-1]["content"]
 
 
+def test_an_answer_cut_at_the_length_limit_is_reasked_for_brevity(scripted, make_client):
+    scripted.script("t", {"content": '{"answer": 4', "finish_reason": "length"},
+                    {"content": '{"answer": 4}'})
+    assert make_client().ask("t", "p@1", MESSAGES, answer) == 4
+    assert "cut off at the length limit" in scripted.requests[1]["body"]["messages"][-1]["content"]
+
+
 def test_answers_that_never_parse_end_in_an_error_after_the_reasks(scripted, make_client):
     scripted.script("t", *[{"content": "no json here"}] * 3)
     with pytest.raises(LLMError, match="after 2 re-asks"):

@@ -29,6 +29,7 @@ class Reply:
     content: str
     refusal: str | None
     cached: bool
+    truncated: bool = False  # the server stopped at its length limit
 
 
 class LLMClient:
@@ -81,7 +82,8 @@ class LLMClient:
         hit = self.cache.get(key) if self.cache else None
         if hit is not None:
             self.ledger.record({**entry, "cached": True, "status": "ok"})
-            return Reply(hit["content"], hit.get("refusal"), cached=True)
+            return Reply(hit["content"], hit.get("refusal"), cached=True,
+                         truncated=bool(hit.get("truncated")))
         return self._request(stage, request, key, entry)
 
     def _request(self, stage: str, request: dict, key: str, entry: dict) -> Reply:
@@ -142,9 +144,10 @@ class LLMClient:
                             "cost_usd": round(cost, 6),
                             "finish_reason": getattr(choice, "finish_reason", None),
                             "refusal": refusal, "content": content})
+        truncated = getattr(choice, "finish_reason", None) == "length"
         if self.cache is not None:
-            self.cache.put(key, {"content": content, "refusal": refusal})
-        return Reply(content, refusal, cached=False)
+            self.cache.put(key, {"content": content, "refusal": refusal, "truncated": truncated})
+        return Reply(content, refusal, cached=False, truncated=truncated)
 
     def _failed(self, logged: dict, started: float, error: str) -> None:
         self.ledger.record({**logged, "cached": False, "status": "error", "error": error[:500],
@@ -174,8 +177,10 @@ class LLMClient:
                 return parse(reply.content)
             except (ValueError, TypeError, KeyError, SyntaxError) as caught:
                 error = caught
+            cut = (" It was cut off at the length limit: answer more briefly."
+                   if reply.truncated else "")
             messages += [{"role": "assistant", "content": reply.content},
-                         {"role": "user", "content": f"That answer can't be used: {error}\n"
+                         {"role": "user", "content": f"That answer can't be used: {error}.{cut}\n"
                           "Answer again, in the format asked for, with nothing else."}]
         raise LLMError(f"{stage}: no usable answer after {self.settings.reasks} re-asks: {error}")
 
