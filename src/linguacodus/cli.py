@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -145,19 +146,21 @@ def _check_backend(backend: str) -> None:
         _fail(f"--kb-backend must be auto, tfidf or minilm, not {backend!r}")
 
 
+def _llm_summary(usage_by_stage: dict[str, dict]) -> str:
+    usage = usage_by_stage.values()
+    return (f"{sum(u['calls'] for u in usage)} requests, {sum(u['cached'] for u in usage)} from "
+            f"the cache, {sum(u['prompt_tokens'] + u['completion_tokens'] for u in usage)} tokens, "
+            f"${sum(u['cost_usd'] for u in usage):.4f}; {sum(len(u['fallbacks']) for u in usage)} "
+            "fallback(s) to the offline brain (llm_calls.jsonl)")
+
+
 def _finish(result, run_dir: Path) -> None:
     table = Table(show_header=False, box=None)
     for key in ("task", "metric", "cv_score", "valid", "wall_seconds", "first_valid_seconds",
                 "peak_memory_mb", "attempts", "chosen_instruction"):
         table.add_row(key, str(getattr(result, key)))
     if result.llm:
-        usage = result.llm.values()
-        table.add_row("llm", f"{sum(u['calls'] for u in usage)} requests, "
-                             f"{sum(u['cached'] for u in usage)} from the cache, "
-                             f"{sum(u['prompt_tokens'] + u['completion_tokens'] for u in usage)} "
-                             f"tokens, ${sum(u['cost_usd'] for u in usage):.4f}; "
-                             f"{sum(len(u['fallbacks']) for u in usage)} fallback(s) to the "
-                             "offline brain (llm_calls.jsonl)")
+        table.add_row("llm", _llm_summary(result.llm))
     console.print(table)
     console.print(f"run folder: {run_dir}", highlight=False)
     if not result.valid:
@@ -228,6 +231,10 @@ def plan(task_dir: TaskDir, out: Out = None,
         console.print(f"provenance: {candidate.provenance.note}", style="dim", highlight=False,
                       markup=False, soft_wrap=True)
         console.print(Markdown(render_markdown(candidate)))
+    usage_file = run_dir / "llm_usage.json"
+    if usage_file.exists():
+        console.print("llm: " + _llm_summary(json.loads(usage_file.read_text(encoding="utf-8"))),
+                      highlight=False, markup=False, soft_wrap=True)
     console.print(f"instructions written to {run_dir / 'instructions'}", highlight=False)
 
 
