@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 TASK ?= examples/tasks/churn
 BUDGET ?= 60
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 BENCH_VENV := .venv-bench
 BENCH_BUDGET ?= 60
@@ -22,7 +23,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/linguacodus run $(TASK) --budget $(BUDGET) --out runs/demo-$$(date +%Y%m%d-%H%M%S)
 
-test: $(STAMP)
+# The tests also train a tiny model from scratch for `--llm hf:PATH`: torch (CPU wheel,
+# pinned: an unpinned torch pulls a multi-GB CUDA build) and transformers.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev,local]"
+	touch $(TEST_STAMP)
+
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from linguacodus.llm.config import (
@@ -31,6 +33,8 @@ def test_providers_and_urls(monkeypatch):
     assert parse_endpoint("llamacpp:any").base_url == "http://127.0.0.1:8080/v1"
     url = parse_endpoint("http://127.0.0.1:8000/v1/#qwen2.5-coder")
     assert (url.base_url, url.model, url.is_local) == ("http://127.0.0.1:8000/v1", "qwen2.5-coder", True)
+    local = parse_endpoint(f"hf:{Path(__file__).parent}")
+    assert local.transport == "transformers" and local.is_local and local.api_key() == "not-needed"
     monkeypatch.setenv("OLLAMA_HOST", "10.0.0.5:11434")
     assert parse_endpoint("ollama:x").base_url == "http://10.0.0.5:11434/v1"
     monkeypatch.setenv("LINGUACODUS_LLM_MODEL", "from-env")
@@ -43,6 +47,7 @@ def test_providers_and_urls(monkeypatch):
     ("openai:", "name the model"),
     ("http://127.0.0.1:8000/v1", "after '#'"),
     ("http:///v1#m", "no host"),
+    ("hf:/no/such/folder", "not a model folder"),
 ])
 def test_bad_specs_say_how_to_fix_them(spec, message):
     with pytest.raises(LLMConfigError, match=message):

@@ -42,7 +42,9 @@ class LLMClient:
         self.ledger = ledger
         self.cache = cache
         self._sdk = None
-        self._no_schema = False  # learnt from a 400 in this run
+        self._local = None  # an hf: model, loaded on the first request
+        # A model run here takes no JSON schema; otherwise learnt from a 400 in this run.
+        self._no_schema = endpoint.transport == "transformers"
         self._unreachable: str | None = None  # set: every try of a request failed to connect
 
     def _client(self):
@@ -84,7 +86,34 @@ class LLMClient:
             self.ledger.record({**entry, "cached": True, "status": "ok"})
             return Reply(hit["content"], hit.get("refusal"), cached=True,
                          truncated=bool(hit.get("truncated")))
+        if self.endpoint.transport == "transformers":
+            return self._generate(request, key, entry)
         return self._request(stage, request, key, entry)
+
+    def _generate(self, request: dict, key: str, entry: dict) -> Reply:
+        """An answer from the hf: model in this process: no network, so no retries."""
+        from linguacodus.llm.local import LocalModel
+
+        self.ledger.check_budget()
+        if self._local is None:
+            self._local = LocalModel(self.endpoint.model, self.settings.local_max_tokens)
+        started = time.monotonic()
+        logged = {**entry, "attempt": 1, "messages": request["messages"]}
+        try:
+            answer = self._local.chat(request["messages"])
+        except LLMError as error:
+            self._failed(logged, started, str(error))
+            raise
+        self.ledger.record({**logged, "cached": False, "status": "ok",
+                            "latency_s": round(time.monotonic() - started, 3),
+                            "prompt_tokens": answer.prompt_tokens,
+                            "completion_tokens": answer.completion_tokens, "cost_usd": 0.0,
+                            "finish_reason": answer.finish_reason, "refusal": None,
+                            "content": answer.content})
+        truncated = answer.finish_reason == "length"
+        if self.cache is not None:
+            self.cache.put(key, {"content": answer.content, "refusal": None, "truncated": truncated})
+        return Reply(answer.content, None, cached=False, truncated=truncated)
 
     def _request(self, stage: str, request: dict, key: str, entry: dict) -> Reply:
         from openai import APIConnectionError, APIStatusError, APITimeoutError

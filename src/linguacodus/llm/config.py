@@ -9,6 +9,8 @@
     llamacpp:MODEL        http://127.0.0.1:8080/v1 (llama.cpp's llama-server)
     lmstudio:MODEL        http://127.0.0.1:1234/v1
     http(s)://HOST[:PORT]/PATH#MODEL   any OpenAI-compatible server
+    hf:PATH               a local Hugging Face model folder (or LoRA adapter), run in this
+                          process with transformers: no server (pip install 'linguacodus[local]')
 
 MODEL may be left out where $LINGUACODUS_LLM_MODEL names it. The key comes from
 $LINGUACODUS_LLM_API_KEY where set, else the provider's variable above; servers on the
@@ -68,10 +70,12 @@ class Endpoint:
     model: str
     key_env: str | None
     label: str  # the spec as the user wrote it, for logs and result.json
+    transport: str = "openai"  # or "transformers": a model folder run in this process
 
     @property
     def is_local(self) -> bool:
-        return (urlparse(self.base_url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+        return self.transport == "transformers" or (
+            urlparse(self.base_url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
     def api_key(self) -> str:
         for name in (KEY_ENV, self.key_env):
@@ -85,6 +89,12 @@ class Endpoint:
 def parse_endpoint(spec: str) -> Endpoint:
     """An Endpoint from the --llm syntax above."""
     spec = spec.strip()
+    if spec.startswith("hf:"):
+        folder = Path(spec.removeprefix("hf:")).expanduser()
+        if not folder.is_dir():
+            raise LLMConfigError(f"--llm {spec!r}: {folder} is not a model folder")
+        folder = folder.resolve()
+        return Endpoint(f"local://{folder}", str(folder), None, spec, transport="transformers")
     if spec.startswith(("http://", "https://")):
         base_url, _, model = spec.partition("#")
         parsed = urlparse(base_url)
@@ -100,7 +110,7 @@ def parse_endpoint(spec: str) -> Endpoint:
     if not colon or provider is None:
         raise LLMConfigError(
             f"--llm {spec!r}: expected PROVIDER:MODEL with PROVIDER one of "
-            f"{', '.join(_PROVIDERS)}, or a URL like http://127.0.0.1:8000/v1#MODEL")
+            f"{', '.join(_PROVIDERS)}, a URL like http://127.0.0.1:8000/v1#MODEL, or hf:PATH")
     model = model or os.environ.get(MODEL_ENV, "")
     if not model:
         raise LLMConfigError(f"--llm {spec!r}: name the model, e.g. {provider_name}:MODEL "
@@ -127,6 +137,7 @@ class LLMSettings:
     max_fixes: int = 2  # LLM fix iterations a candidate before the offline repairs
     propose_style: str = "few-shot"  # or "places": the paper's fine-tuned-model prompts
     review_top: int = 3  # candidates the researcher and resolver review
+    local_max_tokens: int = 1024  # new tokens an answer of an hf: model may have
 
 
 DEFAULT_SETTINGS = LLMSettings()
