@@ -49,7 +49,7 @@ class RunResult(BaseModel):
     first_valid_seconds: float | None
     peak_memory_mb: float
     attempts: int
-    brain: str = BRAIN  # offline, llm (every stage on a model) or mixed
+    brain: str = BRAIN  # offline, llm (every stage of the command on a model) or mixed
     reason: str | None = None
     chosen_instruction: str | None = None
     isolation: str

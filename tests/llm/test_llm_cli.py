@@ -88,7 +88,7 @@ def test_plan_and_code_with_the_llm(scripted, tmp_path):
                 "--budget", "120")
     assert coded.returncode == 0, coded.stderr
     result = json.loads((tmp_path / "code" / "result.json").read_text())
-    assert result["valid"] and result["brain"] == "mixed"
+    assert result["valid"] and result["brain"] == "llm"  # every stage `code` has
     assert result["llm"].get("code", {}).get("calls") == 5, coded.stderr
     refused = cli("code", task, "--instruction", tmp_path / "plan" / "instructions" / "candidate-1.md",
                   "--no-run", "--out", tmp_path / "x", "--llm", scripted.spec())

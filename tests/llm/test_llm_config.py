@@ -76,6 +76,8 @@ def test_stages_mix_and_label():
     only = brain_config(None, ["fix=llamacpp:f"])
     assert list(only.stages) == ["fix"]
     assert list(brain_config("vllm:m", stages=("extract",)).stages) == ["extract"]
+    assert brain_config("vllm:m", stages=("understand", "code", "fix")).label() == "llm"
+    assert brain_config("vllm:m", ["fix=offline"], stages=("understand", "code", "fix")).label() == "mixed"
     with pytest.raises(LLMConfigError, match="STAGE=SPEC"):
         brain_config("vllm:m", ["coder=vllm:x"])
 

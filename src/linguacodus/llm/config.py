@@ -153,6 +153,7 @@ class BrainConfig:
 
     stages: dict[str, Endpoint] = field(default_factory=dict)
     settings: LLMSettings = field(default_factory=LLMSettings)
+    applicable: tuple[str, ...] = STAGES  # the stages the command has (`code` has no propose)
 
     @property
     def uses_llm(self) -> bool:
@@ -162,7 +163,7 @@ class BrainConfig:
         """result.json's brain: offline, llm (every stage) or mixed."""
         if not self.stages:
             return "offline"
-        return "llm" if set(self.stages) == set(STAGES) else "mixed"
+        return "llm" if set(self.stages) >= set(self.applicable) else "mixed"
 
 
 def brain_config(llm: str | None, overrides: list[str] = (), settings: LLMSettings = DEFAULT_SETTINGS,
@@ -194,7 +195,7 @@ def brain_config(llm: str | None, overrides: list[str] = (), settings: LLMSettin
     if settings.propose_style not in ("few-shot", "places"):
         raise LLMConfigError(f"--llm-propose must be few-shot or places, not "
                              f"{settings.propose_style!r}")
-    return BrainConfig(chosen, settings)
+    return BrainConfig(chosen, settings, tuple(stages))
 
 
 def price_of(endpoint: Endpoint, settings: LLMSettings) -> tuple[float, float] | None:
