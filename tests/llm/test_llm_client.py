@@ -132,6 +132,11 @@ def test_a_server_without_json_schema_is_asked_in_words_and_remembered(scripted,
     assert "response_format" not in scripted.requests[2]["body"]
 
 
+def test_a_schema_refusal_does_not_use_up_a_try(scripted, make_client):
+    scripted.script("t", {"no_schema": True}, {"content": '{"answer": 6}'})
+    assert make_client(max_retries=0).ask("t", "p@1", MESSAGES, answer, schema=SCHEMA) == 6
+
+
 def test_the_cache_answers_a_repeat_without_a_request(scripted, make_client, tmp_path):
     scripted.script("t", {"content": '{"answer": 11}'})
     assert make_client().ask("t", "p@1", MESSAGES, answer) == 11

@@ -43,8 +43,9 @@ class LLMClient:
         self.cache = cache
         self._sdk = None
         self._local = None  # an hf: model, loaded on the first request
-        # A model run here takes no JSON schema; otherwise learnt from a 400 in this run.
-        self._no_schema = endpoint.transport == "transformers"
+        # Whether requests carry a JSON schema: None until the first one asks the cache
+        # (a server that answered 400 to one is remembered there); a model run here takes none.
+        self._schema_ok: bool | None = False if endpoint.transport == "transformers" else None
         self._unreachable: str | None = None  # set: every try of a request failed to connect
 
     def _client(self):
@@ -61,11 +62,13 @@ class LLMClient:
                             "model": self.endpoint.model})
 
     def _schema_supported(self) -> bool:
-        known = self.cache.get(self._capability_key()) if self.cache else None
-        return known is None or bool(known.get("supported", True))
+        if self._schema_ok is None:
+            known = self.cache.get(self._capability_key()) if self.cache else None
+            self._schema_ok = known is None or bool(known.get("supported", True))
+        return self._schema_ok
 
     def _schema_unsupported(self) -> None:
-        self._no_schema = True
+        self._schema_ok = False
         if self.cache is not None:
             self.cache.put(self._capability_key(), {"supported": False})
 
@@ -75,7 +78,7 @@ class LLMClient:
         """One chat completion: from the cache, or from the server with retries."""
         request: dict[str, Any] = {"model": self.endpoint.model, "messages": messages,
                                    "temperature": self.settings.temperature}
-        if schema is not None and self._schema_supported() and not self._no_schema:
+        if schema is not None and self._schema_supported():
             request["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": stage, "schema": schema, "strict": False}}
         key = request_key({"base_url": self.endpoint.base_url, **request})
@@ -104,16 +107,8 @@ class LLMClient:
         except LLMError as error:
             self._failed(logged, started, str(error))
             raise
-        self.ledger.record({**logged, "cached": False, "status": "ok",
-                            "latency_s": round(time.monotonic() - started, 3),
-                            "prompt_tokens": answer.prompt_tokens,
-                            "completion_tokens": answer.completion_tokens, "cost_usd": 0.0,
-                            "finish_reason": answer.finish_reason, "refusal": None,
-                            "content": answer.content})
-        truncated = answer.finish_reason == "length"
-        if self.cache is not None:
-            self.cache.put(key, {"content": answer.content, "refusal": None, "truncated": truncated})
-        return Reply(answer.content, None, cached=False, truncated=truncated)
+        return self._succeeded(logged, started, key, answer.content, None, answer.prompt_tokens,
+                               answer.completion_tokens, answer.finish_reason)
 
     def _request(self, stage: str, request: dict, key: str, entry: dict) -> Reply:
         from openai import APIConnectionError, APIStatusError, APITimeoutError
@@ -122,7 +117,9 @@ class LLMClient:
             raise LLMError(f"{stage}: {self.endpoint.base_url} was unreachable earlier in this "
                            f"run ({self._unreachable})")
         tries = self.settings.max_retries + 1
-        for attempt in range(1, tries + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             self.ledger.check_budget()
             left = self.ledger.seconds_left()
             timeout = self.settings.timeout if left is None else min(self.settings.timeout, left)
@@ -148,6 +145,7 @@ class LLMClient:
                     self._schema_unsupported()
                     request = {k: v for k, v in request.items() if k != "response_format"}
                     key = request_key({"base_url": self.endpoint.base_url, **request})
+                    attempt -= 1  # not a failed try: the same question, asked differently
                     continue
                 if (status in _RETRYABLE_STATUS or status >= 500) and attempt < tries:
                     self._sleep(attempt, error.response.headers.get("retry-after"))
@@ -155,25 +153,29 @@ class LLMClient:
                 raise LLMError(f"{stage}: http {status} from {self.endpoint.base_url}: "
                                f"{_message(error)}") from None
             return self._answered(response, logged, started, key)
-        raise LLMError(f"{stage}: no answer after {tries} tries")
 
     def _answered(self, response, logged: dict, started: float, key: str) -> Reply:
         choice = response.choices[0] if response.choices else None
         message = choice.message if choice is not None else None
-        content = (message.content or "") if message is not None else ""
-        refusal = getattr(message, "refusal", None) if message is not None else None
         usage = response.usage
-        prompt_tokens = usage.prompt_tokens if usage else 0
-        completion_tokens = usage.completion_tokens if usage else 0
+        return self._succeeded(
+            logged, started, key, (message.content or "") if message is not None else "",
+            getattr(message, "refusal", None) if message is not None else None,
+            usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
+            getattr(choice, "finish_reason", None))
+
+    def _succeeded(self, logged: dict, started: float, key: str, content: str,
+                   refusal: str | None, prompt_tokens: int, completion_tokens: int,
+                   finish_reason: str | None) -> Reply:
+        """Count, log and cache an answer (from a server or a model run here)."""
         price = price_of(self.endpoint, self.settings) or (0.0, 0.0)
         cost = (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6
         self.ledger.record({**logged, "cached": False, "status": "ok",
                             "latency_s": round(time.monotonic() - started, 3),
                             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                            "cost_usd": round(cost, 6),
-                            "finish_reason": getattr(choice, "finish_reason", None),
+                            "cost_usd": round(cost, 6), "finish_reason": finish_reason,
                             "refusal": refusal, "content": content})
-        truncated = getattr(choice, "finish_reason", None) == "length"
+        truncated = finish_reason == "length"
         if self.cache is not None:
             self.cache.put(key, {"content": content, "refusal": refusal, "truncated": truncated})
         return Reply(content, refusal, cached=False, truncated=truncated)

@@ -60,11 +60,6 @@ def extract(client: LLMClient, source: str, title: str) -> Instruction:
 
 
 # --- (c) propose ---
-class _Proposals(BaseModel):
-    instructions: list[Instruction]
-    dropped: list[str]
-
-
 def propose_few_shot(client: LLMClient, task: TaskData, spec: TaskSpec, k: int,
                      examples: list[tuple[str, Instruction]]) -> tuple[list[Instruction], list[str]]:
     """k instructions from the model, shown ranked examples (label, instruction); and the
@@ -78,7 +73,7 @@ def propose_few_shot(client: LLMClient, task: TaskData, spec: TaskSpec, k: int,
               "required": ["instructions"]}
     source = f"few-shot from {len(examples)} ranked instruction(s), by {client.endpoint.model}"
 
-    def parse(text: str) -> _Proposals:
+    def parse(text: str) -> tuple[list[Instruction], list[str]]:
         raw = parse_json_object(text).get("instructions")
         if not isinstance(raw, list) or not raw:
             raise ValueError('expected {"instructions": [INSTRUCTION, ...]} with at least one')
@@ -90,10 +85,9 @@ def propose_few_shot(client: LLMClient, task: TaskData, spec: TaskSpec, k: int,
                 dropped.append(f"instruction {rank}: {error}")
         if not kept:
             raise ValueError("no instruction is usable: " + "; ".join(dropped))
-        return _Proposals(instructions=kept, dropped=dropped)
+        return kept, dropped
 
-    answer = client.ask("propose", prompt, messages, parse, schema=schema)
-    return answer.instructions, answer.dropped
+    return client.ask("propose", prompt, messages, parse, schema=schema)
 
 
 def propose_places(client: LLMClient, task: TaskData, spec: TaskSpec, k: int
