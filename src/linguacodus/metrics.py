@@ -68,7 +68,10 @@ METRICS: dict[str, Metric] = {
                 r"\blog[- ]rmse\b"),
                scorers.rmse_log),
         Metric("rmsle", "RMSLE", False, "value", _REGRESSION,
-               (r"root[- ]mean[- ]squared?[- ]log(?:arithmic)?[- ]error", r"\brmsle\b"),
+               (r"root[- ]mean[- ]squared?[- ]log(?:arithmic)?[- ]error", r"\brmsle\b",
+                # "the RMSE between the logarithms of (1 + predicted) and ...": log1p, not log
+                r"(?:rmse|root[- ]mean[- ]squared?[- ]error)(?:\W+\w+){0,6}?\W+log(?:arithm)?s?\W+"
+                r"(?:of\W+)?\(?(?:1|one)\s*(?:\+|plus)"),
                scorers.rmsle),
         Metric("rmse", "RMSE", False, "value", _REGRESSION,
                (r"root[- ]mean[- ]squared?[- ]error", r"\brmse\b"),
@@ -115,7 +118,8 @@ def find_metric(text: str) -> MetricMatch | None:
     """
     for scope in (_evaluation_section(text), text):
         if scope:
-            found = _first_metric_in(scope)
+            # A page wraps its lines anywhere: "root mean squared\nerror" is one phrase.
+            found = _first_metric_in(re.sub(r"\s+", " ", scope))
             if found is not None:
                 return found
     return None

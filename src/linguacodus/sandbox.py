@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from shutil import which
@@ -25,6 +26,9 @@ from pydantic import BaseModel, ConfigDict
 
 Isolation = Literal["bwrap", "none"]
 _TAIL = 4000
+_POLL_INTERVAL = 0.02
+POLL_SECONDS = 0.5
+_POLLS_PER_CALLBACK = round(POLL_SECONDS / _POLL_INTERVAL)
 _SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
 
 
@@ -57,18 +61,31 @@ class Execution(BaseModel):
 
 
 @functools.cache
+def _proc_args() -> tuple[str, ...] | None:
+    """How the sandbox gets its /proc, or None where bubblewrap can't run here.
+
+    A fresh proc for the new pid namespace where the kernel allows it. Inside another
+    sandbox (the benchmark runs linguacodus in one) mounting proc is refused; there the
+    outer sandbox's own /proc, which shows only its processes, is bound instead.
+    """
+    if which("bwrap") is None:
+        return None
+    for proc in (("--proc", "/proc"), ("--ro-bind", "/proc", "/proc")):
+        try:
+            probe = subprocess.run(
+                ["bwrap", "--unshare-all", "--die-with-parent", *_system_binds(), *proc, "true"],
+                capture_output=True, timeout=20,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if probe.returncode == 0:
+            return proc
+    return None
+
+
 def bwrap_works() -> bool:
     """True where bubblewrap exists and can create its namespaces here."""
-    if which("bwrap") is None:
-        return False
-    try:
-        probe = subprocess.run(
-            ["bwrap", "--unshare-all", "--die-with-parent", *_system_binds(), "true"],
-            capture_output=True, timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return probe.returncode == 0
+    return _proc_args() is not None
 
 
 def _system_binds() -> list[str]:
@@ -121,28 +138,52 @@ def run_script(script: str, attempt_dir: Path, input_dir: Path, limits: Limits,
     input_dir = Path(input_dir).resolve()
     attempt_dir.mkdir(parents=True, exist_ok=True)
     (attempt_dir / "solution.py").write_text(script, encoding="utf-8")
+    return run_sandboxed([sys.executable, "solution.py"], attempt_dir, input_dir, limits,
+                         isolation=isolation)
+
+
+def run_sandboxed(argv: list[str], workdir: Path, input_dir: Path, limits: Limits,
+                  isolation: Isolation | None = None, hide: tuple[Path, ...] = (),
+                  on_poll: Callable[[], None] | None = None, network: bool = False) -> Execution:
+    """Run ``argv`` in workdir, which sees ``input_dir`` read-only at workdir/input.
+
+    Under bubblewrap nothing else of the machine is writable, the network is gone, and each
+    path in ``hide`` (say, a folder of private answers that lies under a bound library path)
+    is covered by an empty tmpfs. Without bubblewrap, input/ is a symlink and nothing is
+    hidden: ``Execution.isolation`` says "none" so that callers warn. ``network`` keeps the
+    host's network (a system that asks a language model over HTTP needs it).
+    """
+    workdir, input_dir = Path(workdir).resolve(), Path(input_dir).resolve()
     use_bwrap = bwrap_works() if isolation is None else isolation == "bwrap"
-    python = [sys.executable, "solution.py"]
     if use_bwrap:
+        covered = [arg for path in hide if Path(path).exists()
+                   for arg in ("--tmpfs", str(Path(path).resolve()))]
         command = [
-            "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+            "bwrap", "--unshare-all", *(("--share-net",) if network else ()),
+            "--die-with-parent", "--new-session",
             *_system_binds(), "--ro-bind", "/etc", "/etc", "--ro-bind", "/sys", "/sys",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", *_python_binds(),
-            "--bind", str(attempt_dir), str(attempt_dir),
-            "--ro-bind", str(input_dir), str(attempt_dir / "input"),
-            "--chdir", str(attempt_dir), *python,
+            *(_proc_args() or ("--proc", "/proc")), "--dev", "/dev", "--tmpfs", "/tmp",
+            *_python_binds(), *covered,
+            "--bind", str(workdir), str(workdir),
+            "--ro-bind", str(input_dir), str(workdir / "input"),
+            "--chdir", str(workdir), *argv,
         ]
     else:
-        link = attempt_dir / "input"
+        link = workdir / "input"
         if not link.exists():
             link.symlink_to(input_dir, target_is_directory=True)
-        command = python
-    return run_command(command, attempt_dir, limits, isolation="bwrap" if use_bwrap else "none")
+        command = argv
+    return run_command(command, workdir, limits, isolation="bwrap" if use_bwrap else "none",
+                       on_poll=on_poll)
 
 
 def run_command(command: list[str], workdir: Path, limits: Limits,
-                isolation: Isolation = "none") -> Execution:
-    """Run a command in workdir as its own process group, with the limits; capture it."""
+                isolation: Isolation = "none", on_poll: Callable[[], None] | None = None,
+                ) -> Execution:
+    """Run a command in workdir as its own process group, with the limits; capture it.
+
+    ``on_poll`` is called about every POLL_SECONDS while the command runs (the benchmark
+    watches a system's output folder with it)."""
     workdir = Path(workdir)
     memory = limits.memory_mb * 1024 * 1024
 
@@ -157,7 +198,7 @@ def run_command(command: list[str], workdir: Path, limits: Limits,
             env=_environment(limits.threads), start_new_session=True, preexec_fn=limit_memory,
         )
         try:
-            status, timed_out, peak_mb = _wait(process, start + limits.wall_seconds)
+            status, timed_out, peak_mb = _wait(process, start + limits.wall_seconds, on_poll)
         except BaseException:
             # Ctrl-C or any error here: the process is in its own session and would
             # outlive us, so take its whole group down before going.
@@ -183,7 +224,7 @@ def run_command(command: list[str], workdir: Path, limits: Limits,
     )
 
 
-def _wait(process: subprocess.Popen, deadline: float):
+def _wait(process: subprocess.Popen, deadline: float, on_poll: Callable[[], None] | None = None):
     """Wait for the process, killing its whole group at the deadline.
 
     Returns the wait status, whether it timed out, and the peak resident memory in MB.
@@ -200,11 +241,13 @@ def _wait(process: subprocess.Popen, deadline: float):
             return status, timed_out, max(peak_kb, usage.ru_maxrss) / 1024
         if polls % 5 == 0:
             peak_kb = max(peak_kb, _tree_peak_kb(process.pid))
+        if on_poll is not None and polls % _POLLS_PER_CALLBACK == 0:
+            on_poll()
         polls += 1
         if time.monotonic() >= deadline and not timed_out:
             timed_out = True
             _kill_group(process.pid)
-        time.sleep(0.02)
+        time.sleep(_POLL_INTERVAL)
 
 
 def _kill_group(pid: int) -> None:

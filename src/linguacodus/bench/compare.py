@@ -1,122 +1,153 @@
-"""Aggregate benchmark results: the task × system table, valid rate, normalized score
-(0 = the trivial baseline, 1 = the best score of any system in the run), wins/ties/losses."""
+"""Aggregate benchmark results, per budget and per split: the task × system table, valid
+rate, normalised score (fixed references: 0 = trivial, 1 = best recorded), timings,
+linguacodus's wins/ties/losses against each peer, and where it falls below lgbm-default."""
 
 from __future__ import annotations
 
 import statistics
 
 from linguacodus.bench.harness import SystemResult
+from linguacodus.bench.references import Reference, normalized
 
-SYSTEM_ORDER = ["linguacodus", "autogluon", "flaml", "lgbm-default", "trivial"]
-TIE = 1e-3  # normalized-score difference below which two systems tie
+SYSTEM_ORDER = ["linguacodus", "linguacodus-llm", "autogluon", "flaml", "lgbm-default", "trivial"]
+SPLIT_ORDER = ["tune", "check"]
+TIE = 1e-3  # normalised-score difference below which two systems tie
+OURS = "linguacodus"
+FLOOR = "lgbm-default"
 
 
-def latest(results: list[SystemResult]) -> dict[tuple[str, str], SystemResult]:
-    table: dict[tuple[str, str], SystemResult] = {}
+def latest(results: list[SystemResult]) -> dict[tuple[float, str, str], SystemResult]:
+    """The newest result per (budget, task, system)."""
+    table: dict[tuple[float, str, str], SystemResult] = {}
     for result in sorted(results, key=lambda r: r.date):
-        table[(result.task, result.system)] = result
+        table[(result.budget_seconds, result.task, result.system)] = result
     return table
 
 
-def normalized(table: dict[tuple[str, str], SystemResult]) -> dict[tuple[str, str], float | None]:
-    """Per task: 0 at the trivial baseline's score, 1 at the best score; invalid counts 0."""
-    scores: dict[tuple[str, str], float | None] = {}
-    for task in {t for t, _ in table}:
-        rows = {s: r for (t, s), r in table.items() if t == task}
-        trivial = rows.get("trivial")
-        valid = [r for r in rows.values() if r.valid]
-        if trivial is None or not trivial.valid or not valid:
-            scores.update({(task, s): None for s in rows})
+def _ordered_systems(names: set[str]) -> list[str]:
+    return [s for s in SYSTEM_ORDER if s in names] + sorted(names - set(SYSTEM_ORDER))
+
+
+def _versus(norm: dict[tuple[str, str], float | None], tasks: list[str], peer: str) -> dict:
+    wins = ties = losses = 0
+    for task in tasks:
+        ours, theirs = norm.get((task, OURS)), norm.get((task, peer))
+        if ours is None or theirs is None:
             continue
-        sign = 1 if trivial.higher_is_better else -1
-        best = max(sign * r.score for r in valid)
-        base = sign * trivial.score
-        for system, result in rows.items():
-            if not result.valid:
-                scores[(task, system)] = 0.0
-            elif best == base:
-                scores[(task, system)] = 1.0
-            else:
-                scores[(task, system)] = (sign * result.score - base) / (best - base)
-    return scores
+        if abs(ours - theirs) < TIE:
+            ties += 1
+        elif ours > theirs:
+            wins += 1
+        else:
+            losses += 1
+    return {"wins": wins, "ties": ties, "losses": losses}
 
 
-def summarize(results: list[SystemResult]) -> dict:
-    table = latest(results)
-    tasks = sorted({t for t, _ in table})
-    systems = [s for s in SYSTEM_ORDER if any(k[1] == s for k in table)]
-    systems += sorted({s for _, s in table} - set(systems))
-    norm = normalized(table)
+def _block(rows: dict[tuple[str, str], SystemResult], references: dict[str, Reference]) -> dict:
+    """One budget and split: every aggregate the report shows."""
+    tasks = sorted({t for t, _ in rows})
+    systems = _ordered_systems({s for _, s in rows})
+    norm = {key: normalized(references.get(key[0]), result) for key, result in rows.items()}
     aggregates = {}
     for system in systems:
-        rows = [table[(t, system)] for t in tasks if (t, system) in table]
+        mine = [rows[(t, system)] for t in tasks if (t, system) in rows]
         values = [norm[(t, system)] for t in tasks if norm.get((t, system)) is not None]
-        firsts = [r.first_valid_seconds for r in rows if r.first_valid_seconds is not None]
+        firsts = [r.first_valid_seconds for r in mine if r.first_valid_seconds is not None]
         aggregates[system] = {
-            "tasks": len(rows),
-            "valid_rate": sum(r.valid for r in rows) / len(rows) if rows else None,
+            "tasks": len(mine),
+            "valid_rate": sum(r.valid for r in mine) / len(mine) if mine else None,
             "mean_normalized_score": statistics.fmean(values) if values else None,
-            "median_wall_seconds": statistics.median(r.wall_seconds for r in rows) if rows else None,
+            "median_wall_seconds": statistics.median(r.wall_seconds for r in mine) if mine else None,
             "median_first_valid_seconds": statistics.median(firsts) if firsts else None,
-            "median_peak_memory_mb": statistics.median(r.peak_memory_mb for r in rows) if rows else None,
+            "median_peak_memory_mb": statistics.median(r.peak_memory_mb for r in mine) if mine else None,
+            "not_isolated": sum(r.isolation != "bwrap" for r in mine),
         }
-    versus = {}
-    if "linguacodus" in systems:
-        for peer in systems:
-            if peer == "linguacodus":
-                continue
-            wins = ties = losses = 0
-            for task in tasks:
-                ours, theirs = norm.get((task, "linguacodus")), norm.get((task, peer))
-                if ours is None or theirs is None:
-                    continue
-                if abs(ours - theirs) < TIE:
-                    ties += 1
-                elif ours > theirs:
-                    wins += 1
-                else:
-                    losses += 1
-            versus[peer] = {"wins": wins, "ties": ties, "losses": losses}
+    versus = {peer: _versus(norm, tasks, peer) for peer in systems if peer != OURS} \
+        if OURS in systems else {}
+    below_floor = [t for t in tasks if norm.get((t, OURS)) is not None and norm.get((t, FLOOR)) is not None
+                   and norm[(t, OURS)] < norm[(t, FLOOR)] - TIE]
+    misread = {t: rows[(t, OURS)].understood_metric for t in tasks if (t, OURS) in rows
+               and rows[(t, OURS)].understood_metric not in (None, rows[(t, OURS)].metric)}
     return {"tasks": tasks, "systems": systems, "aggregates": aggregates, "versus": versus,
+            "below_lgbm_default": below_floor, "misread_metric": misread,
             "normalized": {f"{t}|{s}": v for (t, s), v in norm.items()},
-            "results": [r.model_dump() for r in table.values()]}
+            "results": [r.model_dump() for r in rows.values()]}
+
+
+def summarize(results: list[SystemResult], references: dict[str, Reference],
+              splits: list[str] | None = None) -> dict:
+    """{"budgets": {"60": {"tune": block, "check": block}}} for the splits asked (all seen)."""
+    table = latest(results)
+    budgets: dict[str, dict] = {}
+    for budget in sorted({b for b, _, _ in table}):
+        per_split = {}
+        seen = {r.split for (b, _, _), r in table.items() if b == budget}
+        for split in [s for s in SPLIT_ORDER if s in seen] + sorted(seen - set(SPLIT_ORDER)):
+            if splits and split not in splits:
+                continue
+            rows = {(t, s): r for (b, t, s), r in table.items() if b == budget and r.split == split}
+            per_split[split] = _block(rows, references)
+        budgets[f"{budget:g}"] = per_split
+    return {"budgets": budgets}
 
 
 def _cell(result: SystemResult | None) -> str:
     if result is None:
         return "not run"
+    mark = "" if result.isolation == "bwrap" else " (not isolated)"
     if not result.valid:
-        return f"✗ {(result.reason or '')[:60]} · {result.wall_seconds:.0f} s"
-    return f"{result.score:.4g} · {result.wall_seconds:.0f} s · {result.peak_memory_mb:.0f} MB"
+        return f"✗ {(result.reason or '')[:60]} · {result.wall_seconds:.0f} s{mark}"
+    first = "" if result.first_valid_seconds is None or result.first_valid_seconds >= result.wall_seconds \
+        else f" (first {result.first_valid_seconds:.0f} s)"
+    return f"{result.score:.4g} · {result.wall_seconds:.0f} s{first} · {result.peak_memory_mb:.0f} MB{mark}"
 
 
-def to_markdown(summary: dict, header: list[str]) -> str:
-    table = {(r["task"], r["system"]): SystemResult(**r) for r in summary["results"]}
-    systems, tasks = summary["systems"], summary["tasks"]
-    lines = header + ["", "Each cell: score on the private answers · wall seconds · peak MB "
-                      "(✗: invalid, with the reason).", ""]
-    lines.append("| task | metric | " + " | ".join(systems) + " |")
-    lines.append("|---|---|" + "---|" * len(systems))
+def _fmt(value, pattern: str) -> str:
+    return "—" if value is None else format(value, pattern)
+
+
+def block_markdown(block: dict, references: dict[str, Reference]) -> list[str]:
+    table = {(r["task"], r["system"]): SystemResult(**r) for r in block["results"]}
+    systems, tasks = block["systems"], block["tasks"]
+    lines = ["| task | metric | " + " | ".join(systems) + " |", "|---|---|" + "---|" * len(systems)]
     for task in tasks:
-        metric = next(r.metric + (" ↑" if r.higher_is_better else " ↓")
-                      for (t, _), r in table.items() if t == task)
+        ref = references.get(task)
+        any_row = next(r for (t, _), r in table.items() if t == task)
+        metric = any_row.metric + (" ↑" if any_row.higher_is_better else " ↓")
         cells = " | ".join(_cell(table.get((task, s))) for s in systems)
-        lines.append(f"| {task} | {metric} | {cells} |")
+        reference = "" if ref is None or ref.best is None else f" (best {ref.best:.4g}, {ref.best_system})"
+        lines.append(f"| {task} | {metric}{reference} | {cells} |")
     lines += ["", "| system | tasks | valid rate | mean normalized score | median wall s | "
               "median first valid s | median peak MB |", "|---|---|---|---|---|---|---|"]
-
-    def fmt(value, pattern):
-        return "—" if value is None else format(value, pattern)
-
     for system in systems:
-        a = summary["aggregates"][system]
-        lines.append(f"| {system} | {a['tasks']} | {fmt(a['valid_rate'], '.0%')} | "
-                     f"{fmt(a['mean_normalized_score'], '.3f')} | {fmt(a['median_wall_seconds'], '.1f')} | "
-                     f"{fmt(a['median_first_valid_seconds'], '.1f')} | "
-                     f"{fmt(a['median_peak_memory_mb'], '.0f')} |")
-    if summary["versus"]:
-        lines += ["", "linguacodus against each peer (normalized score, ties within 0.001):", "",
+        a = block["aggregates"][system]
+        isolation = "" if not a["not_isolated"] else f" ({a['not_isolated']} not isolated)"
+        lines.append(f"| {system}{isolation} | {a['tasks']} | {_fmt(a['valid_rate'], '.0%')} | "
+                     f"{_fmt(a['mean_normalized_score'], '.3f')} | {_fmt(a['median_wall_seconds'], '.1f')} | "
+                     f"{_fmt(a['median_first_valid_seconds'], '.1f')} | "
+                     f"{_fmt(a['median_peak_memory_mb'], '.0f')} |")
+    if block["versus"]:
+        lines += ["", f"{OURS} against each peer (normalized score, ties within {TIE}):", "",
                   "| peer | wins | ties | losses |", "|---|---|---|---|"]
-        for peer, record in summary["versus"].items():
+        for peer, record in block["versus"].items():
             lines.append(f"| {peer} | {record['wins']} | {record['ties']} | {record['losses']} |")
+        below = block["below_lgbm_default"]
+        lines += ["", f"Tasks where {OURS} scores below {FLOOR}: "
+                  + (", ".join(below) if below else "none") + "."]
+        if block["misread_metric"]:
+            lines += ["", f"Tasks where {OURS} optimised another metric than the declared one: "
+                      + ", ".join(f"{t} ({m})" for t, m in block["misread_metric"].items()) + "."]
+    return lines
+
+
+def to_markdown(summary: dict, header: list[str], references: dict[str, Reference]) -> str:
+    lines = list(header)
+    lines += ["", "Each cell: score on the private answers · wall seconds (first valid submission, "
+              "where earlier) · peak MB (✗: invalid, with the reason). Normalized score: 0 = the "
+              "trivial baseline, 1 = the best score any recorded run reached (the metric column's "
+              "\"best\"), from `benchmarks/references.json`."]
+    for budget, per_split in summary["budgets"].items():
+        for split, block in per_split.items():
+            lines += ["", f"## {budget} s · {split} ({len(block['tasks'])} tasks)", ""]
+            lines += block_markdown(block, references)
     return "\n".join(lines) + "\n"

@@ -3,6 +3,10 @@
 task.py defines ``META`` (a TaskMeta) and ``load()`` returning the labelled frame with the
 id column first; it may define ``split(frame)`` for a split other than a seeded random one
 (a time-based split, say). Adding a task needs no change to the harness.
+
+Every task belongs to one half of the suite: ``tune`` (where defaults, priors, thresholds
+and knowledge-base choices may be chosen) or ``check`` (only ever reported). Its ``traits``
+say which of the suite's required kinds of data it carries; tests check them on the data.
 """
 
 from __future__ import annotations
@@ -20,6 +24,22 @@ from pydantic import BaseModel, ConfigDict
 
 TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 SubmissionKind = Literal["label", "binary_probability", "class_probabilities", "value"]
+Split = Literal["tune", "check"]
+SPLITS: tuple[Split, ...] = ("tune", "check")
+# The kinds of data each half of the suite must hold at least twice (see benchmarks/README.md).
+Trait = Literal[
+    "timestamp",          # a timestamp column (or the id) that carries much of the signal
+    "text_only",          # the only feature is free text
+    "text_tabular",       # free text beside tabular columns
+    "many_classes",       # 20 classes or more
+    "rare_positive",      # binary with a positive class under 10%
+    "skewed_log_target",  # a skewed positive target under a log-scale metric
+    "extrapolation",      # test rows outside the training range of the target or key features
+    "high_cardinality",   # a categorical column with 500 levels or more
+    "missing",            # a feature column with more than 20% missing values
+    "label_format",       # the submission holds labels (True/False, strings), not numbers
+]
+TRAITS: tuple[str, ...] = Trait.__args__  # type: ignore[attr-defined]
 
 
 class TaskMeta(BaseModel):
@@ -37,6 +57,8 @@ class TaskMeta(BaseModel):
     metric: str  # a name in linguacodus.metrics.METRICS
     submission: SubmissionKind
     positive_label: str | None = None  # binary tasks: the class whose probability is asked
+    split: Split  # the half of the suite: tune (defaults chosen here) or check (only reported)
+    traits: tuple[Trait, ...] = ()
     suite: str = "public"
     test_share: float = 0.25
     seed: int = 20240317
@@ -80,8 +102,12 @@ def discover(suite: str | None = "public") -> list[BenchTask]:
     return tasks
 
 
-def get_tasks(ids: list[str] | None, suite: str | None = "public") -> list[BenchTask]:
-    tasks = discover(suite)
+def get_tasks(ids: list[str] | None, suite: str | None = "public", split: str = "all",
+              ) -> list[BenchTask]:
+    """The suite's tasks of one split (``tune``, ``check`` or ``all``), or the named ones."""
+    if split not in (*SPLITS, "all"):
+        raise ValueError(f"unknown split {split!r}; known: tune, check, all")
+    tasks = [t for t in discover(suite) if split == "all" or t.meta.split == split]
     if not ids:
         return tasks
     by_id = {t.meta.id: t for t in tasks}

@@ -2,8 +2,9 @@
 
     python -m linguacodus.bench.systems.<module> WORKDIR BUDGET
 
-WORKDIR holds input/ (a copy of the task's public files) and meta.json; the system writes
-WORKDIR/submission.csv and may write WORKDIR/info.json (e.g. first_valid_seconds).
+WORKDIR holds input/ (the task's public files, read-only) and meta.json; the system writes
+WORKDIR/submission.csv and may write WORKDIR/info.json (what it did, e.g. the metric it
+optimised). The harness measures every timing itself.
 """
 
 from __future__ import annotations
@@ -18,7 +19,23 @@ SYSTEMS: dict[str, str] = {
     "flaml": "linguacodus.bench.systems.flaml_system",
     "lgbm-default": "linguacodus.bench.systems.lgbm_default",
     "trivial": "linguacodus.bench.systems.trivial",
+    # Not a competitor: tries to read the private answers, to check a machine's isolation.
+    "answer-probe": "linguacodus.bench.systems.answer_probe",
 }
+
+# The systems a report compares; the others check the harness and never set a reference.
+COMPETITORS = ("linguacodus", "linguacodus-llm", "autogluon", "flaml", "lgbm-default", "trivial")
+
+# Where a system writes submissions before its final one (relative to WORKDIR, glob
+# patterns): the harness watches them for the time to the first valid submission.
+_LINGUACODUS_OUTPUTS = ("run/submission.csv", "run/attempts/*/submission.csv")
+OUTPUTS: dict[str, tuple[str, ...]] = {
+    "linguacodus": _LINGUACODUS_OUTPUTS,
+    "linguacodus-llm": _LINGUACODUS_OUTPUTS,
+}
+
+# Systems that reach a server (a language model's API): their sandbox keeps the network.
+NETWORKED = frozenset({"linguacodus-llm"})
 
 # The import a system needs beyond the core install, and how to get it.
 _REQUIRES = {

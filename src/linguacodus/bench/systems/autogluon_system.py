@@ -1,6 +1,10 @@
-"""AutoGluon TabularPredictor, medium_quality preset, time_limit = the budget."""
+"""AutoGluon TabularPredictor, time_limit = the budget; the medium_quality preset below 300 s,
+best_quality from 300 s on (as the benchmark's budgets ask), or the preset named by
+$LINGUACODUS_BENCH_AUTOGLUON_PRESET."""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -14,7 +18,15 @@ METRICS = {"accuracy": "accuracy", "roc_auc": "roc_auc", "log_loss": "log_loss",
            "qwk": "quadratic_kappa", "map_at_k": "log_loss"}
 
 
-def fit_predict(inputs: Inputs) -> None:
+BEST_QUALITY_FROM_SECONDS = 300
+
+
+def preset(budget: float) -> str:
+    chosen = os.environ.get("LINGUACODUS_BENCH_AUTOGLUON_PRESET")
+    return chosen or ("best_quality" if budget >= BEST_QUALITY_FROM_SECONDS else "medium_quality")
+
+
+def fit_predict(inputs: Inputs) -> dict:
     from autogluon.tabular import TabularPredictor
 
     meta = inputs.meta
@@ -28,12 +40,14 @@ def fit_predict(inputs: Inputs) -> None:
         path=str(inputs.workdir / "AutogluonModels"), verbosity=1,
         **({"positive_class": str(meta.positive_label)} if meta.task_type == "binary" else {}),
     )
-    predictor.fit(frame, time_limit=inputs.budget, presets="medium_quality")
+    chosen = preset(inputs.budget)
+    predictor.fit(frame, time_limit=inputs.budget, presets=chosen)
     if meta.task_type == "regression":
         write(inputs, predictor.predict(inputs.x_test).to_numpy())
     else:
         proba = predictor.predict_proba(inputs.x_test)
         write(inputs, np.asarray(proba), list(proba.columns))
+    return {"preset": chosen}
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import sklearn_frame, with_id
 
 META = TaskMeta(
+    split="tune", traits=(),
     id="breast-cancer", title="Breast mass diagnosis", source="sklearn:load_breast_cancer",
     kind="binary, numeric", task_type="binary", target="diagnosis", id_column="id",
     metric="log_loss", submission="binary_probability", positive_label="malignant",

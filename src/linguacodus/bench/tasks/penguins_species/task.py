@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import with_id
 
 META = TaskMeta(
+    split="tune", traits=("label_format",),
     id="penguins-species", title="Penguin species", source="palmerpenguins",
     kind="multiclass, 3 classes", task_type="multiclass", target="species", id_column="id",
     metric="accuracy", submission="label",

