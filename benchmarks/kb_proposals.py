@@ -1,6 +1,6 @@
 """How good are the knowledge base's proposals on tasks it has never seen?
 
-    python benchmarks/kb_proposals.py [--kb PATH] [--workers 2]
+    python benchmarks/kb_proposals.py [--kb PATH] [--workers 2] [--split tune|check|all]
 
 1. Runs the whole recipe portfolio on every public benchmark task (their public train.csv
    only; `linguacodus bench prepare` writes them), with the protocol of `kb build`
@@ -34,7 +34,7 @@ OUT = ROOT / "benchmarks" / "results" / "kb"
 def main() -> int:
     from linguacodus.bench.machine import machine_info
     from linguacodus.bench.prepare import prepare_task
-    from linguacodus.bench.registry import discover
+    from linguacodus.bench.registry import get_tasks
     from linguacodus.knowledge.build import BuildSettings, TaskFolder, run_portfolio
     from linguacodus.knowledge.portfolio import recipe_of
     from linguacodus.knowledge.propose import normalized_gap, propose, recipe_means
@@ -48,12 +48,15 @@ def main() -> int:
     parser.add_argument("--kb", type=Path, default=PACKAGED_KB)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
+    parser.add_argument("--split", choices=["tune", "check", "all"], default="tune",
+                        help="the suite's half (knowledge-base choices are made on tune only; "
+                        "see benchmarks/README.md)")
     parser.add_argument("--backend", choices=["auto", "tfidf", "minilm"], default="auto",
                         help="description similarity (auto: MiniLM where installed)")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
-    tasks = discover("public")
+    tasks = get_tasks(None, "public", args.split)
     folders = [TaskFolder(f"bench:{t.meta.id}", t.meta.title, prepare_task(t, args.data) / "public")
                for t in tasks]
     portfolio = KnowledgeStore(OUT / "public_portfolio.sqlite").open()
@@ -97,13 +100,15 @@ def main() -> int:
                     "global_best_of_3_gap")
     }
     report = {
-        "command": "python benchmarks/kb_proposals.py", "machine": machine_info(),
+        "command": f"python benchmarks/kb_proposals.py --split {args.split}", "machine": machine_info(),
+        "split": args.split,
         "knowledge_base": str(args.kb), "backend": index.backend,
         "portfolio_seconds": round(portfolio_seconds, 1),
         "proposal_seconds_median": round(statistics.median(latencies), 4),
         "summary": summary, "tasks": rows,
     }
-    stem = f"proposals-{index.backend}" + ("" if args.kb == PACKAGED_KB else f"-{args.kb.stem}")
+    stem = f"proposals-{index.backend}" + ("" if args.kb == PACKAGED_KB else f"-{args.kb.stem}") \
+        + ("" if args.split == "tune" else f"-{args.split}")
     (OUT / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     lines = [
         "# Knowledge-base proposals on the public suite",

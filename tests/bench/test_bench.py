@@ -2,6 +2,7 @@
 independent grader that agrees with the framework's, isolation of the systems from the
 answers, harness-measured timings, fixed references, the report per budget and split."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -59,6 +60,9 @@ def test_the_suite_has_two_halves_with_every_trait_in_each():
         for trait in TRAITS:
             assert counts[trait] >= 2, (split, trait, counts[trait])
     assert all(t.meta.metric in METRICS and t.meta.metric in BENCH_METRICS for t in tasks)
+    for task in tasks:  # the declared direction is the metric's
+        assert task.meta.higher_is_better == BENCH_METRICS[task.meta.metric].higher_is_better, task.meta.id
+        assert task.meta.higher_is_better == get_metric(task.meta.metric).higher_is_better, task.meta.id
     assert len({t.meta.id for t in tasks}) == len(tasks)
 
 
@@ -114,6 +118,17 @@ def test_prepare_is_deterministic(tmp_path):
         assert recorded == checksums(first) == checksums(second)
         assert set(recorded) == {"meta.json", "private/answers.csv", "public/description.md",
                                  "public/sample_submission.csv", "public/test.csv", "public/train.csv"}
+
+
+def test_a_changed_plugin_is_prepared_again(tmp_path):
+    task = get_tasks(["wine-cultivar"])[0]
+    root = prepare_task(task, tmp_path)
+    (root / "public" / "train.csv").write_text("stale")
+    assert prepare_task(task, tmp_path) == root and (root / "public" / "train.csv").read_text() == "stale"
+    changed = dataclasses.replace(task, meta=task.meta.model_copy(update={"seed": 1}))
+    prepare_task(changed, tmp_path)
+    assert (root / "public" / "train.csv").read_text() != "stale"
+    assert json.loads((root / "meta.json").read_text())["seed"] == 1
 
 
 def test_private_answers_never_reach_public(prepared):
@@ -430,6 +445,9 @@ def test_bench_run_and_report_end_to_end(tmp_path):
         if result["system"] == "linguacodus":  # measured by the harness, from its launch
             assert 0 < result["first_valid_seconds"] < result["wall_seconds"]
             assert result["understood_metric"] == result["metric"]
+    again = cli("run", "--system", "linguacodus,trivial", "--budget", 20, "--tasks", TINY[0],
+                "--work-dir", tmp_path / "work", "--missing-only", *common)
+    assert again.returncode == 0 and again.stderr.count("recorded already") == 2, again.stderr
     unknown = cli("run", "--system", "nope", *common)
     assert unknown.returncode == 2 and "unknown system" in unknown.stderr
     bad_split = cli("run", "--system", "trivial", "--split", "holdout", *common)

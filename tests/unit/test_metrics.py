@@ -27,6 +27,13 @@ PHRASES = [
     ("Metric: RMSE", "rmse"),
     ("Submissions are evaluated on the Root Mean Squared Logarithmic Error.", "rmsle"),
     ("The score is RMSLE.", "rmsle"),
+    ("The metric is the root mean squared error between the logarithms of (1 + predicted "
+     "votes) and (1 + actual votes).", "rmsle"),
+    ("Scored by the root mean squared error of the natural logarithm of one plus the income.",
+     "rmsle"),
+    # A page wraps lines anywhere, inside a metric's name too.
+    ("Submissions are evaluated on the root mean squared\nlogarithmic error.", "rmsle"),
+    ("We score by the mean absolute\n  error of the predictions.", "mae"),
     ("Evaluated with mean absolute error.", "mae"),
     ("The metric is MAE.", "mae"),
     ("The metric is the mean absolute percentage error (MAPE).", "mape"),

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from linguacodus.bench.compare import summarize, to_markdown
-from linguacodus.bench.harness import load_results, run_system, save_result
+from linguacodus.bench.harness import load_results, result_path, run_system, save_result
 from linguacodus.bench.machine import machine_info
 from linguacodus.bench.prepare import prepare_task
 from linguacodus.bench.references import DEFAULT_REFERENCES, load_references, save_references, updated
@@ -72,7 +72,10 @@ def run(system: Annotated[str, typer.Option("--system", help="linguacodus, lingu
         data_dir: DataDir = DEFAULT_DATA, results_dir: ResultsDir = DEFAULT_RESULTS,
         references: References = DEFAULT_REFERENCES,
         work_dir: Annotated[Path, typer.Option("--work-dir", help="Systems' scratch folders.")]
-        = Path("benchmarks/runs")) -> None:
+        = Path("benchmarks/runs"),
+        missing_only: Annotated[bool, typer.Option(
+            "--missing-only", help="Skip a system on a task where a result at this budget is "
+            "recorded already (to finish an interrupted run).")] = False) -> None:
     """Run systems on prepared tasks (preparing any that are missing), each isolated in the
     sandbox with only the task's public files, and grade them with the benchmark's grader."""
     systems = [s.strip() for s in system.split(",") if s.strip()]
@@ -94,6 +97,10 @@ def run(system: Annotated[str, typer.Option("--system", help="linguacodus, lingu
         root = prepare_task(task, data_dir)
         for name in systems:
             done += 1
+            if missing_only and result_path(results_dir, name, budget, task.meta.id).exists():
+                console.print(f"[{done}/{total}] {task.meta.id:24s} {name:14s} recorded already",
+                              highlight=False, markup=False)
+                continue
             with console.status(f"[{done}/{total}] {name} on {task.meta.id} (budget {budget:g} s)"):
                 result = run_system(name, root, budget, work_dir, command)
             save_result(result, results_dir)

@@ -81,11 +81,12 @@ def summarize(results: list[SystemResult], references: dict[str, Reference],
     budgets: dict[str, dict] = {}
     for budget in sorted({b for b, _, _ in table}):
         per_split = {}
-        seen = {r.split for (b, _, _), r in table.items() if b == budget}
+        seen = {r.split or "unsplit" for (b, _, _), r in table.items() if b == budget}
         for split in [s for s in SPLIT_ORDER if s in seen] + sorted(seen - set(SPLIT_ORDER)):
             if splits and split not in splits:
                 continue
-            rows = {(t, s): r for (b, t, s), r in table.items() if b == budget and r.split == split}
+            rows = {(t, s): r for (b, t, s), r in table.items()
+                    if b == budget and (r.split or "unsplit") == split}
             per_split[split] = _block(rows, references)
         budgets[f"{budget:g}"] = per_split
     return {"budgets": budgets}

@@ -111,6 +111,9 @@ def grade_submission(meta: TaskMeta, submission: Path, sample: pd.DataFrame,
     common = {"metric": meta.metric, "higher_is_better": metric.higher_is_better if metric else True}
     if metric is None:
         return BenchGrade(valid=False, reason=f"the bench grader has no metric {meta.metric!r}", **common)
+    if metric.higher_is_better != meta.higher_is_better:
+        return BenchGrade(valid=False, reason=f"the task declares {meta.metric} "
+                          f"{'higher' if meta.higher_is_better else 'lower'}-is-better; it is not", **common)
     try:
         frame = _read(Path(submission))
         aligned = _aligned(meta, frame, sample, answers)

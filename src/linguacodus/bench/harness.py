@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from linguacodus.bench.grader import METRICS, BenchGrade, grade_submission
+from linguacodus.bench.grader import BenchGrade, grade_submission
 from linguacodus.bench.machine import machine_info
 from linguacodus.bench.prepare import load_meta
 from linguacodus.bench.registry import TaskMeta
@@ -42,7 +42,7 @@ class SystemResult(BaseModel):
 
     task: str
     system: str
-    split: str = "tune"
+    split: str | None = None
     valid: bool
     reason: str | None = None
     score: float | None = None
@@ -113,9 +113,8 @@ def run_system(system: str, task_root: Path, budget: float, work_root: Path, com
         task_root / "public", Limits(budget + GRACE_SECONDS, BENCH_MEMORY_MB),
         hide=(task_root.parent, work_root), on_poll=watch.poll, network=system in NETWORKED)
     info = _read_info(workdir)
-    metric = METRICS.get(meta.metric)
     common = dict(task=meta.id, system=system, split=meta.split, metric=meta.metric,
-                  higher_is_better=metric.higher_is_better if metric else True, budget_seconds=budget,
+                  higher_is_better=meta.higher_is_better, budget_seconds=budget,
                   wall_seconds=execution.wall_seconds, peak_memory_mb=execution.peak_memory_mb,
                   timed_out=execution.timed_out, isolation=execution.isolation,
                   understood_metric=info.get("metric"),

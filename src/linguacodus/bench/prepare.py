@@ -4,6 +4,7 @@
     <data_dir>/<task id>/private/answers.csv
     <data_dir>/<task id>/meta.json         (TaskMeta: nothing private)
     <data_dir>/<task id>/checksums.json    (sha256 of every file above)
+    <data_dir>/<task id>/plugin.sha256     (the plugin it was made from: a changed one re-prepares)
 
 Deterministic: the same package versions give byte-identical files. Each task is written
 to a temporary folder and renamed into place, so an interrupted prepare leaves no half task.
@@ -45,7 +46,7 @@ def prepare_task(task: BenchTask, data_dir: Path, force: bool = False) -> Path:
     """Write the task's folders under data_dir; returns the task's root folder."""
     meta = task.meta
     root = Path(data_dir) / meta.id
-    if root.exists() and not force and (root / "checksums.json").exists():
+    if root.exists() and not force and _is_current(root, task):
         return root
     frame = task.load()
     if meta.target not in frame.columns or meta.id_column != frame.columns[0]:
@@ -64,6 +65,7 @@ def prepare_task(task: BenchTask, data_dir: Path, force: bool = False) -> Path:
         test[[meta.id_column, meta.target]].to_csv(private / "answers.csv", index=False)
         (staging / "meta.json").write_text(meta.model_dump_json(indent=2) + "\n", encoding="utf-8")
         (staging / "checksums.json").write_text(json.dumps(checksums(staging), indent=2) + "\n")
+        (staging / "plugin.sha256").write_text(plugin_fingerprint(task) + "\n")
         if root.exists():
             shutil.rmtree(root)
         staging.rename(root)
@@ -77,8 +79,25 @@ def checksums(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(root.rglob("*"))
-        if path.is_file() and path.name != "checksums.json"
+        if path.is_file() and path.name not in ("checksums.json", "plugin.sha256")
     }
+
+
+def plugin_fingerprint(task: BenchTask) -> str:
+    """A hash of what makes the task: its plugin files and the shared loaders."""
+    digest = hashlib.sha256()
+    for path in (task.folder / "task.py", task.folder / "description.md",
+                 task.folder.parent / "_sources.py"):
+        digest.update(path.read_bytes())
+    digest.update(task.meta.model_dump_json().encode())
+    return digest.hexdigest()
+
+
+def _is_current(root: Path, task: BenchTask) -> bool:
+    """Prepared from the plugin as it is now (a changed loader, split or META re-prepares)."""
+    stamp = root / "plugin.sha256"
+    return ((root / "checksums.json").exists() and stamp.exists()
+            and stamp.read_text().strip() == plugin_fingerprint(task))
 
 
 def load_meta(root: Path) -> TaskMeta:

@@ -54,10 +54,13 @@ class TaskMeta(BaseModel):
     task_type: Literal["binary", "multiclass", "regression"]
     target: str
     id_column: str
-    metric: str  # a name in linguacodus.metrics.METRICS
+    metric: str  # a name in linguacodus.metrics.METRICS and bench.grader.METRICS
+    higher_is_better: bool  # the metric's direction, declared; the grader checks it agrees
     submission: SubmissionKind
     positive_label: str | None = None  # binary tasks: the class whose probability is asked
-    split: Split  # the half of the suite: tune (defaults chosen here) or check (only reported)
+    # The half of the public suite: tune (defaults chosen here) or check (only reported);
+    # None only outside the public suite (the knowledge base's corpus).
+    split: Split | None = None
     traits: tuple[Trait, ...] = ()
     suite: str = "public"
     test_share: float = 0.25
@@ -95,6 +98,8 @@ def discover(suite: str | None = "public") -> list[BenchTask]:
         meta: TaskMeta = module.META
         if meta.id != folder.name.replace("_", "-"):
             raise ValueError(f"task folder {folder.name} declares id {meta.id}")
+        if meta.suite == "public" and meta.split is None:
+            raise ValueError(f"task {meta.id} of the public suite declares no split (tune or check)")
         if suite is not None and meta.suite != suite:
             continue
         tasks.append(BenchTask(meta, folder, module.load,

@@ -318,7 +318,8 @@ def task_meta(entry: CorpusEntry, frame: pd.DataFrame, title: str) -> TaskMeta:
     positive = _positive_class(classes) if task_type == "binary" else None
     return TaskMeta(id=entry.slug, title=title, source=entry.source, kind="kb corpus",
                     task_type=task_type, target=entry.target, id_column="row_id",
-                    metric=entry.metric, submission=submission, positive_label=positive,
+                    metric=entry.metric, higher_is_better=metric.higher_is_better,
+                    submission=submission, positive_label=positive,
                     suite="kb", seed=SEED)
 
 

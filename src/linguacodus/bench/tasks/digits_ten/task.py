@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=(),
     id="digits-ten", title="Handwritten digits", source="sklearn:load_digits",
     kind="multiclass, 10 classes", task_type="multiclass", target="digit", id_column="id",
-    metric="multiclass_log_loss", submission="class_probabilities",
+    metric="multiclass_log_loss", higher_is_better=False, submission="class_probabilities",
 )
 
 

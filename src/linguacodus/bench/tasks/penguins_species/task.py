@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=("label_format",),
     id="penguins-species", title="Penguin species", source="palmerpenguins",
     kind="multiclass, 3 classes", task_type="multiclass", target="species", id_column="id",
-    metric="accuracy", submission="label",
+    metric="accuracy", higher_is_better=True, submission="label",
 )
 
 

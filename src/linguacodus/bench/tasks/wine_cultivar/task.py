@@ -11,7 +11,7 @@ META = TaskMeta(
     split="tune", traits=(),
     id="wine-cultivar", title="Wine cultivar", source="sklearn:load_wine",
     kind="multiclass, 3 classes, probabilities", task_type="multiclass", target="cultivar",
-    id_column="id", metric="multiclass_log_loss", submission="class_probabilities",
+    id_column="id", metric="multiclass_log_loss", higher_is_better=False, submission="class_probabilities",
 )
 
 
