@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linguacodus.bench.compare import summarize, to_markdown
+from linguacodus.bench.compare import block_markdown, recorded_machines, summarize, to_markdown
 from linguacodus.bench.grader import METRICS as BENCH_METRICS
 from linguacodus.bench.grader import grade_submission
 from linguacodus.bench.harness import SubmissionWatch, SystemResult, run_system
@@ -416,6 +416,24 @@ def test_summary_per_budget_and_split_with_wins_and_the_floor():
     assert "Tasks where linguacodus scores below lgbm-default: t." in markdown
 
 
+def test_report_names_the_recorded_preset_and_the_machines_the_runs_recorded():
+    machine = {"cpu": "CPU-A", "cores": 2, "memory_gb": 8, "python": "3.11",
+               "packages": {"pandas": "2.3.3"}}
+    results = [_result("t", "trivial", 0.5).model_copy(update={"machine": machine}),
+               _result("t", "autogluon", 0.7).model_copy(update={"preset": "best_quality",
+                                                                 "machine": machine}),
+               _result("t", "linguacodus", 0.8).model_copy(update={"machine": {**machine, "cores": 16}})]
+    refs = _references(results)
+    block = summarize(results, refs)["budgets"]["10"]["tune"]
+    assert block["presets"] == {"linguacodus": [], "autogluon": ["best_quality"], "trivial": []}
+    markdown = "\n".join(block_markdown(block, refs))
+    assert "| task | metric | linguacodus | autogluon (best_quality) | trivial |" in markdown
+    assert "| autogluon (best_quality) | 1 |" in markdown
+    machines = recorded_machines(results)
+    assert machines[0] == "CPU-A, 2 cores, 8 GB, Python 3.11; pandas 2.3.3 (2 runs)"
+    assert machines[1].startswith("CPU-A, 16 cores") and len(machines) == 2
+
+
 @pytest.mark.e2e
 def test_bench_run_and_report_end_to_end(tmp_path):
     def cli(*args):
@@ -433,6 +451,7 @@ def test_bench_run_and_report_end_to_end(tmp_path):
     text = (tmp_path / "results" / "report.md").read_text()
     for task in TINY:
         assert f"| {task} |" in text
+    assert "Machines and versions, as the runs recorded them:" in text and " (4 runs)" in text
     summary = json.loads((tmp_path / "results" / "report.json").read_text())
     block = summary["budgets"]["20"]["tune"]
     assert block["aggregates"]["linguacodus"]["valid_rate"] == 1.0

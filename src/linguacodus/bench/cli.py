@@ -11,9 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from linguacodus.bench.compare import summarize, to_markdown
+from linguacodus.bench.compare import recorded_machines, summarize, to_markdown
 from linguacodus.bench.harness import load_results, result_path, run_system, save_result
-from linguacodus.bench.machine import machine_info
 from linguacodus.bench.prepare import prepare_task
 from linguacodus.bench.references import DEFAULT_REFERENCES, load_references, save_references, updated
 from linguacodus.bench.registry import get_tasks
@@ -126,13 +125,13 @@ def report(results_dir: ResultsDir = DEFAULT_RESULTS, references: References = D
         _fail(f"no results under {results_dir / 'runs'}; run `linguacodus bench run` first")
     refs = load_references(references)
     summary = summarize(results, refs, None if split == "all" else [split])
-    machine = machine_info()
     commands = sorted({r.command for r in results})
     header = [
         "# Linguacodus benchmark",
         "",
-        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB. "
-        "Versions: " + ", ".join(f"{k} {v}" for k, v in machine["packages"].items()) + ".",
+        "Machines and versions, as the runs recorded them:",
+        "",
+        *[f"- {line}" for line in recorded_machines(results)],
         "",
         "Rule: defaults, priors, thresholds and knowledge-base choices are chosen on the `tune` "
         "half only; the `check` half is only reported (benchmarks/README.md).",
@@ -143,5 +142,6 @@ def report(results_dir: ResultsDir = DEFAULT_RESULTS, references: References = D
     stem = out or results_dir / "report"
     stem.parent.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
-    stem.with_suffix(".json").write_text(json.dumps({"machine": machine, **summary}, indent=2) + "\n")
+    stem.with_suffix(".json").write_text(
+        json.dumps({"machines": recorded_machines(results), **summary}, indent=2) + "\n")
     print(markdown)

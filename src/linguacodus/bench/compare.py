@@ -68,7 +68,10 @@ def _block(rows: dict[tuple[str, str], SystemResult], references: dict[str, Refe
                    and norm[(t, OURS)] < norm[(t, FLOOR)] - TIE]
     misread = {t: rows[(t, OURS)].understood_metric for t in tasks if (t, OURS) in rows
                and rows[(t, OURS)].understood_metric not in (None, rows[(t, OURS)].metric)}
-    return {"tasks": tasks, "systems": systems, "aggregates": aggregates, "versus": versus,
+    presets = {system: sorted({r.preset for (_, s), r in rows.items() if s == system and r.preset})
+               for system in systems}
+    return {"tasks": tasks, "systems": systems, "presets": presets, "aggregates": aggregates,
+            "versus": versus,
             "below_lgbm_default": below_floor, "misread_metric": misread,
             "normalized": {f"{t}|{s}": v for (t, s), v in norm.items()},
             "results": [r.model_dump() for r in rows.values()]}
@@ -107,10 +110,29 @@ def _fmt(value, pattern: str) -> str:
     return "—" if value is None else format(value, pattern)
 
 
+def _label(system: str, presets: list[str]) -> str:
+    """A system's column name, with the preset(s) its runs recorded (AutoGluon's)."""
+    return f"{system} ({', '.join(presets)})" if presets else system
+
+
+def recorded_machines(results: list[SystemResult]) -> list[str]:
+    """Each distinct machine and package set that the runs recorded, with how many runs: the
+    versions that produced the numbers, not those of the process writing the report."""
+    counts: dict[str, int] = {}
+    for result in results:
+        m = result.machine
+        line = (f"{m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gb')} GB, Python "
+                f"{m.get('python')}; " + ", ".join(f"{k} {v}" for k, v in m.get("packages", {}).items()))
+        counts[line] = counts.get(line, 0) + 1
+    return [f"{line} ({n} runs)" for line, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
 def block_markdown(block: dict, references: dict[str, Reference]) -> list[str]:
     table = {(r["task"], r["system"]): SystemResult(**r) for r in block["results"]}
     systems, tasks = block["systems"], block["tasks"]
-    lines = ["| task | metric | " + " | ".join(systems) + " |", "|---|---|" + "---|" * len(systems)]
+    presets = block.get("presets", {})
+    lines = ["| task | metric | " + " | ".join(_label(s, presets.get(s, [])) for s in systems) + " |",
+             "|---|---|" + "---|" * len(systems)]
     for task in tasks:
         ref = references.get(task)
         any_row = next(r for (t, _), r in table.items() if t == task)
@@ -123,7 +145,8 @@ def block_markdown(block: dict, references: dict[str, Reference]) -> list[str]:
     for system in systems:
         a = block["aggregates"][system]
         isolation = "" if not a["not_isolated"] else f" ({a['not_isolated']} not isolated)"
-        lines.append(f"| {system}{isolation} | {a['tasks']} | {_fmt(a['valid_rate'], '.0%')} | "
+        name = _label(system, presets.get(system, []))
+        lines.append(f"| {name}{isolation} | {a['tasks']} | {_fmt(a['valid_rate'], '.0%')} | "
                      f"{_fmt(a['mean_normalized_score'], '.3f')} | {_fmt(a['median_wall_seconds'], '.1f')} | "
                      f"{_fmt(a['median_first_valid_seconds'], '.1f')} | "
                      f"{_fmt(a['median_peak_memory_mb'], '.0f')} |")

@@ -55,6 +55,7 @@ class SystemResult(BaseModel):
     timed_out: bool = False
     isolation: Isolation = "none"
     understood_metric: str | None = None  # the metric the system says it optimised, if it says
+    preset: str | None = None  # the configuration a peer says it ran (AutoGluon's preset)
     date: str
     command: str
     machine: dict
@@ -117,7 +118,7 @@ def run_system(system: str, task_root: Path, budget: float, work_root: Path, com
                   higher_is_better=meta.higher_is_better, budget_seconds=budget,
                   wall_seconds=execution.wall_seconds, peak_memory_mb=execution.peak_memory_mb,
                   timed_out=execution.timed_out, isolation=execution.isolation,
-                  understood_metric=info.get("metric"),
+                  understood_metric=info.get("metric"), preset=info.get("preset"),
                   date=datetime.now(UTC).isoformat(timespec="seconds"),
                   command=command, machine=machine_info())
     if not execution.ok:
