@@ -57,7 +57,12 @@ METRICS: dict[str, Metric] = {
                scorers.log_loss),
         Metric("f1_macro", "Macro F1", True, "label", _CLASSIFICATION,
                (r"macro[- ](?:averaged )?f1(?:[- ]score)?", r"\bf1[- ](?:score[- ])?\(?macro",
-                r"macro[- ]averaged f[- ]?(?:score|measure)", r"mean f1[- ]score over (?:all )?classes"),
+                r"macro[- ]averaged f[- ]?(?:score|measure)", r"mean f1[- ]score over (?:all )?classes",
+                # Macro averaging in prose: an F1 per class, then a plain (unweighted) mean.
+                r"\bf1(?:[- ]score)?s?\b[^.]{0,60}?\b(?:each|every|per)[- ][^.]{0,30}?\bclass(?:es)?\b"
+                r"[^.]{0,60}?\b(?:averaged|average|mean)\b(?![^.]{0,40}\bweighted by\b)",
+                r"\b(?:unweighted|simple|plain) (?:mean|average) of (?:the )?"
+                r"(?:per[- ]class |class[- ]wise |classes' )?f1(?:[- ]scores?)?"),
                scorers.f1_macro),
         Metric("f1", "F1 score", True, "label", _CLASSIFICATION,
                (r"\bf1[- ]?score\b", r"\bf[- ]?score\b", r"\bf1\b", r"\bf[- ]measure\b"),

@@ -21,6 +21,13 @@ PHRASES = [
     ("The metric is F1.", "f1"),
     ("Submissions are scored on the macro F1 score.", "f1_macro"),
     ("We compute the macro-averaged F1 score.", "f1_macro"),
+    # Macro averaging said in prose, without the word "macro".
+    ("We take the F1 of every one of the five classes and report their mean.", "f1_macro"),
+    ("Your score is an F1 score per class, averaged over\nthe classes with equal weight.",
+     "f1_macro"),
+    ("The leaderboard shows the unweighted mean of the per-class F1 scores.", "f1_macro"),
+    # Averaged by class size is not macro averaging; there is no weighted F1 here, so F1.
+    ("An F1 score for each class, averaged weighted by the number of true rows.", "f1"),
     ("Submissions are evaluated on Root-Mean-Squared-Error (RMSE) between the logarithm of "
      "the predicted value and the logarithm of the observed sales price.", "rmse_log"),
     ("Submissions are scored on the root mean squared error.", "rmse"),
