@@ -90,6 +90,25 @@ def test_splits_select_their_half():
         get_tasks([check[0].meta.id], split="tune")
 
 
+def test_a_public_task_without_a_split_is_refused(monkeypatch):
+    import types
+
+    from linguacodus.bench import registry
+
+    real = registry._module
+
+    def without_split(name):
+        module = real(name)
+        if name != "wine_cultivar":
+            return module
+        return types.SimpleNamespace(META=module.META.model_copy(update={"split": None}),
+                                     load=module.load)
+
+    monkeypatch.setattr(registry, "_module", without_split)
+    with pytest.raises(ValueError, match="wine-cultivar of the public suite declares no split"):
+        discover("public")
+
+
 def test_no_reserved_data_set_and_no_knowledge_base_data_set_is_used():
     from linguacodus.knowledge.corpus import ENTRIES, read_exclusions
 
@@ -236,6 +255,11 @@ def test_the_bench_grader_rejects_bad_submissions_with_a_reason(prepared, tmp_pa
     lower = sample.assign(cancelled=truth.str.lower().to_numpy())
     lower.to_csv(tmp_path / "lower.csv", index=False)
     assert grade_submission(meta, tmp_path / "lower.csv", sample, answers).score == 1.0  # true == True
+
+    flipped = meta.model_copy(update={"higher_is_better": not meta.higher_is_better})
+    sample.to_csv(tmp_path / "sample.csv", index=False)
+    grade = grade_submission(flipped, tmp_path / "sample.csv", sample, answers)
+    assert not grade.valid and grade.reason == "the task declares f1 lower-is-better; it is not"
 
     probabilities = prepared["covid-test-positive"]
     meta = load_meta(probabilities)

@@ -126,12 +126,13 @@ def report(results_dir: ResultsDir = DEFAULT_RESULTS, references: References = D
     refs = load_references(references)
     summary = summarize(results, refs, None if split == "all" else [split])
     commands = sorted({r.command for r in results})
+    machines = recorded_machines(results)
     header = [
         "# Linguacodus benchmark",
         "",
         "Machines and versions, as the runs recorded them:",
         "",
-        *[f"- {line}" for line in recorded_machines(results)],
+        *[f"- {line}" for line in machines],
         "",
         "Rule: defaults, priors, thresholds and knowledge-base choices are chosen on the `tune` "
         "half only; the `check` half is only reported (benchmarks/README.md).",
@@ -143,5 +144,5 @@ def report(results_dir: ResultsDir = DEFAULT_RESULTS, references: References = D
     stem.parent.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
     stem.with_suffix(".json").write_text(
-        json.dumps({"machines": recorded_machines(results), **summary}, indent=2) + "\n")
+        json.dumps({"machines": machines, **summary}, indent=2) + "\n")
     print(markdown)
