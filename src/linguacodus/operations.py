@@ -46,7 +46,8 @@ OPERATIONS: dict[str, Operation] = {
             lambda p: f"Drop columns that carry no signal (identifiers, constants): {_names(p['columns'])}.",
             columns=[]),
         _op("datetime_features", "preprocessing",
-            lambda p: "Expand date columns into year, month, day, day of week and hour: "
+            lambda p: "Expand date columns (a timestamp id too) into year, month, day, day of week, "
+                      "day of year, hour and days since 1970: "
                       f"{_names(p['columns'])}.",
             columns=[]),
         _op("impute_numeric", "preprocessing",
@@ -67,6 +68,10 @@ OPERATIONS: dict[str, Operation] = {
                 "ordinal": "Ordinal-encode categorical columns; unseen and missing categories get -1.",
             }.get(p["method"], f"Encode categorical columns with method '{p['method']}'."),
             method="native", min_frequency=None),
+        _op("frequency_encoding", "preprocessing",
+            lambda p: "Add each value's share of the rows (train and test together, no labels) "
+                      f"as a number for the many-valued categorical columns: {_names(p['columns'])}.",
+            columns=[]),
         _op("tfidf_text", "preprocessing",
             lambda p: f"Turn text columns ({_names(p['columns'])}) into TF-IDF features of word "
                       f"1- to {p['ngram_max']}-grams, at most {p['max_features']} terms each.",
@@ -105,8 +110,9 @@ OPERATIONS: dict[str, Operation] = {
         _op("kfold", "training",
             lambda p: f"Validate with {p['n_splits']}-fold cross-validation"
                       + (", stratified by class" if p["stratified"] else "")
+                      + (f", each {p['group_by']} value's rows in one fold" if p.get("group_by") else "")
                       + "; keep out-of-fold predictions for scoring.",
-            n_splits=5, stratified=True),
+            n_splits=5, stratified=True, group_by=None),
         _op("class_weight", "training",
             lambda p: "Weight classes inversely to their frequency while fitting.",
             task_types=_CLASSIFICATION, mode="balanced"),
@@ -129,9 +135,16 @@ OPERATIONS: dict[str, Operation] = {
                       + (f", and at least {p['lower']}" if p.get("lower") is not None else "")
                       + ".",
             task_types=frozenset({"regression"}), lower=None),
+        _op("calibrate_probabilities", "postprocess",
+            lambda p: "Calibrate the class probabilities on the out-of-fold predictions: a power "
+                      "that softens or sharpens them, then a share of the class frequencies, "
+                      "both chosen to minimise the log loss.",
+            task_types=_CLASSIFICATION),
         _op("tune_threshold", "postprocess",
             lambda p: "Choose the probability threshold for the positive class that maximises F1 "
-                      "on the out-of-fold predictions, and label the test set with it.",
+                      "on the out-of-fold predictions, cross-fitted (each half of the rows scored "
+                      "with the threshold chosen on the other; 0.5 where tuning does not hold), "
+                      "and label the test set with it.",
             task_types=frozenset({"binary"})),
     ]
 }

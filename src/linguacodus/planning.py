@@ -17,6 +17,9 @@ _LOG_METRICS = {"rmsle", "rmse_log"}
 _FAMILY_COST = {"ridge": 1, "logistic_regression": 1, "lightgbm": 2, "xgboost": 3,
                 "extra_trees": 4, "random_forest": 5}
 _WEIGHTED_METRICS = {"f1", "f1_macro", "qwk"}
+# A categorical column with at least this many values also gives each value's row share:
+# too many levels for one-hot or native splits to learn each one.
+FREQUENCY_LEVELS = 100
 
 
 def propose(spec: TaskSpec, k: int = 6) -> list[Instruction]:
@@ -52,6 +55,42 @@ def expected_cost(instruction: Instruction) -> int:
     return _FAMILY_COST.get(model, max(_FAMILY_COST.values()))
 
 
+# Above this many rows a tabular task's first valid submission comes from gradient boosting:
+# on such data a linear model is fast but rarely competitive, and a forest is slow.
+BOOSTING_FIRST_ROWS = 1000
+_BOOSTING = {"lightgbm", "xgboost"}
+
+
+def is_tabular_boosting(instruction: Instruction) -> bool:
+    """Gradient boosting on the tabular columns (no TF-IDF text matrix in front of it)."""
+    if instruction.is_blend:
+        return False
+    model = next((s.op for s in instruction.model if s.op), None)
+    return model in _BOOSTING and instruction.find("tfidf_text") is None
+
+
+def first_valid_order(instruction: Instruction, spec: TaskSpec) -> tuple[int, int]:
+    """The order in which the search tries candidates for its first valid submission:
+    gradient boosting first on tabular data of more than BOOSTING_FIRST_ROWS rows, else the
+    cheapest family first."""
+    boosting_first = spec.n_train > BOOSTING_FIRST_ROWS and not spec.columns_with(ColumnRole.TEXT)
+    if boosting_first and is_tabular_boosting(instruction):
+        return (0, expected_cost(instruction))
+    return (1, expected_cost(instruction))
+
+
+def boosting_anchor(spec: TaskSpec) -> Instruction | None:
+    """The rules' LightGBM for a tabular task of more than BOOSTING_FIRST_ROWS rows: a
+    candidate list for such a task must hold gradient boosting, whatever the knowledge base
+    proposed. None where the task has text or few rows."""
+    if spec.n_train <= BOOSTING_FIRST_ROWS or spec.columns_with(ColumnRole.TEXT):
+        return None
+    anchor = _gbm_native(spec)
+    return anchor.model_copy(update={"provenance": anchor.provenance.model_copy(update={
+        "note": anchor.provenance.note + "; added: gradient boosting is the reference for "
+                                         f"tabular data of {spec.n_train} rows"})})
+
+
 def common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:
     steps = []
     drop = [c for c, r in spec.columns.items() if r in (ColumnRole.IDENTIFIER, ColumnRole.CONSTANT)]
@@ -62,6 +101,10 @@ def common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:
     dates = spec.columns_with(ColumnRole.DATETIME)
     if dates:
         steps.append(make_step("datetime_features", columns=dates))
+    many_valued = [c for c in spec.columns_with(ColumnRole.CATEGORICAL)
+                   if spec.levels.get(c, 0) >= FREQUENCY_LEVELS]
+    if many_valued:
+        steps.append(make_step("frequency_encoding", columns=many_valued))
     if spec.task_type == "regression" and spec.metric in _LOG_METRICS and (spec.target_min or 0) >= 0:
         steps.append(make_step("log_target"))
     return steps
@@ -69,22 +112,29 @@ def common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:
 
 def training_steps(spec: TaskSpec) -> list[Step]:
     steps = []
+    grouped = {"group_by": spec.group_column} if spec.group_column else {}
     if spec.is_classification:
         smallest = max(2, int(round((spec.minority_share or 0) * spec.n_train)))
-        steps.append(make_step("kfold", n_splits=min(5, smallest), stratified=True))
+        steps.append(make_step("kfold", n_splits=min(5, smallest), stratified=True, **grouped))
         if (spec.minority_share or 1) < 0.2 and spec.metric in _WEIGHTED_METRICS:
             steps.append(make_step("class_weight"))
     else:
-        steps.append(make_step("kfold", n_splits=5, stratified=False))
+        steps.append(make_step("kfold", n_splits=5, stratified=False, **grouped))
     if spec.n_train > 200_000:
         steps.append(make_step("subsample_rows", max_rows=200_000))
     steps.append(make_step("final_model", method="fold_average"))
     return steps
 
 
+_LOG_LOSS_METRICS = {"log_loss", "multiclass_log_loss"}
+
+
 def postprocess_steps(spec: TaskSpec) -> tuple[Step, ...]:
     if spec.task_type == "binary" and spec.metric == "f1" and spec.submission_format == "label":
         return (make_step("tune_threshold"),)
+    if spec.metric in _LOG_LOSS_METRICS and spec.is_classification \
+            and spec.submission_format in ("binary_probability", "class_probabilities"):
+        return (make_step("calibrate_probabilities"),)
     if spec.task_type != "regression":
         return ()
     lower = 0 if spec.metric in _LOG_METRICS else None

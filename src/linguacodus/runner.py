@@ -24,6 +24,7 @@ from linguacodus.instruction import Instruction, load_instruction, save_instruct
 from linguacodus.knowledge.propose import propose
 from linguacodus.knowledge.selection import refine
 from linguacodus.llm.config import OFFLINE_BRAIN, BrainConfig
+from linguacodus.planning import boosting_anchor, is_tabular_boosting
 from linguacodus.report import write_report
 from linguacodus.sandbox import bwrap_works
 from linguacodus.search import Search, SearchOutcome, SearchSettings
@@ -120,6 +121,12 @@ def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
         for change in changes:
             on_event(f"   refined '{instruction.title}': {change}")
         refined.append(instruction)
+    anchor = boosting_anchor(spec)
+    if anchor is not None and not any(is_tabular_boosting(c) for c in refined):
+        anchor, _ = refine(anchor, spec)
+        refined = refined[: k - 1] + [anchor]
+        on_event(f"   added '{anchor.title}': no candidate was gradient boosting on "
+                 f"{spec.n_train} tabular rows")
     if brain is None:
         return refined
     examples = few_shot_examples(index, proposal.neighbours) if index is not None else []
@@ -223,9 +230,9 @@ def plan_task(task_dir: Path, out: Path | None, k: int, settings: SearchSettings
     if settings is not None:
         search = Search(task, spec, run_dir, settings, on_event=on_event)
         scores = search.probe(dict(enumerate(candidates, start=1)))
-        order = sorted(range(1, len(candidates) + 1), key=lambda i: -scores.get(i, float("-inf")))
-        sign = 1 if spec.higher_is_better else -1
-        candidates = [_probed(candidates[i - 1], rank, sign * scores[i] if i in scores else None)
+        order = sorted(range(1, len(candidates) + 1),
+                       key=lambda i: -scores[i].utility if i in scores else float("inf"))
+        candidates = [_probed(candidates[i - 1], rank, scores[i].value if i in scores else None)
                       for rank, i in enumerate(order, start=1)]
     for number, candidate in enumerate(candidates, start=1):
         save_instruction(candidate, run_dir / "instructions" / f"candidate-{number}")

@@ -6,7 +6,8 @@
    submission) when the data is large enough for that to save time.
 3. They get full runs in that order while the budget allows.
 4. Where a weighted blend of the valid solutions beats the best of them on out-of-fold
-   predictions and time allows, the blend runs as one more solution.
+   predictions by more than the bootstrap noise of that gain, and time allows, the blend
+   runs as one more solution.
 The best CV score wins.
 """
 
@@ -24,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from linguacodus.codegen.compiler import Solution, compile_solution
 from linguacodus.codegen.layout import CompileOptions
-from linguacodus.ensemble import fit_blend
+from linguacodus.ensemble import blend_gain, fit_blend
 from linguacodus.grading import grade_attempt
 from linguacodus.instruction import (
     Instruction,
@@ -35,9 +36,10 @@ from linguacodus.instruction import (
 )
 from linguacodus.journal import Attempt, Journal, Purpose
 from linguacodus.llm.ledger import LLMError
-from linguacodus.planning import expected_cost
+from linguacodus.planning import first_valid_order
 from linguacodus.repair import diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, run_script
+from linguacodus.score import Score, best_of
 from linguacodus.spec import TaskSpec
 from linguacodus.task import TaskData
 
@@ -225,12 +227,20 @@ class Search:
         truth = self.task.train.loc[self.task.train[self.spec.target].notna(), self.spec.target]
         if len(truth) != len(raws[0]):  # members fitted on a subsample: nothing to align
             return None
-        weights, value = fit_blend(self.spec, raws, truth)
+        try:
+            weights, value = fit_blend(self.spec, raws, truth)
+        except ValueError as error:
+            self.on_event(f"blend: {error}")
+            return None
         chosen = [(w, a) for w, a in zip(weights, members, strict=True) if w > 0]
-        best_single = max(a.score if self.spec.higher_is_better else -a.score for a in members)
-        oriented = value if self.spec.higher_is_better else -value
-        if len(chosen) < 2 or oriented <= best_single + 1e-9:
+        best_single = best_of(self.score_of(a) for a in members)
+        if len(chosen) < 2 or not self.score_of(value).better_than(best_single, 1e-9):
             self.on_event("blend: no weighting of the solutions beats the best one on OOF")
+            return None
+        gain, noise = blend_gain(self.spec, raws, weights, truth)
+        if gain <= noise:
+            self.on_event(f"blend: OOF gain {gain:.3g} over the best solution is within the noise "
+                          f"({noise:.3g}, bootstrap); the best single solution stands")
             return None
         # One interpreter start-up instead of one a member; then a margin.
         walls = [a.execution.wall_seconds for _, a in chosen]
@@ -250,21 +260,25 @@ class Search:
                       f"{[round(w, 2) for w, _ in chosen]}; running it")
         return self.run_candidate(index, instruction, "full")
 
+    def score_of(self, what: Attempt | float) -> Score:
+        """A valid attempt's CV score (or a value of the task's metric) with its direction."""
+        value = what.score if isinstance(what, Attempt) else what
+        return Score(float(value), self.spec.higher_is_better)
+
     # --- the loop ---
-    def probe(self, candidates: dict[int, Instruction]) -> dict[int, float]:
-        """Probe scores (higher is better after direction) of the given candidates."""
+    def probe(self, candidates: dict[int, Instruction]) -> dict[int, Score]:
+        """Probe scores of the given candidates that gave a valid probe."""
         scores = {}
         for index, instruction in candidates.items():
             record = self.run_candidate(index, instruction, "probe")
             if record is not None:
-                scores[index] = record.score if self.spec.higher_is_better else -record.score
+                scores[index] = self.score_of(record)
         return scores
 
     def _written_too(self, first_round: dict[int, Instruction], full: list[Attempt],
                      results: dict[int, dict]) -> None:
         """The model's own script for the candidates the compiler ran first, time allowing;
         a candidate keeps the better of its two CV scores."""
-        sign = 1 if self.spec.higher_is_better else -1
         for index, instruction in first_round.items():
             typical = statistics.median(a.execution.wall_seconds for a in full) if full else 0.0
             if self.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, 1.2 * typical):
@@ -279,7 +293,7 @@ class Search:
                 continue
             full.append(record)
             before = results[index].get("cv_score")
-            if before is None or sign * record.score > sign * before:
+            if self.score_of(record).better_than(None if before is None else self.score_of(before)):
                 results[index].update(status="valid", cv_score=record.score, attempt=record.number)
 
     def solve(self, candidates: list[Instruction]) -> SearchOutcome:
@@ -301,11 +315,12 @@ class Search:
 
         first_round: dict[int, Instruction] = {}
         while pending and first_valid is None and self.remaining() > MIN_ATTEMPT_SECONDS:
-            # The cheapest candidate first (prior order breaks ties): the first valid
-            # submission should come early; the stronger candidates follow. The offline
+            # Gradient boosting first on larger tabular data, else the cheapest candidate
+            # (prior order breaks ties): the first valid submission should come early and
+            # be worth having; the other candidates follow. The offline
             # compiler writes it even where a model writes code: a model's latency (or
             # its failures) must not delay the first valid submission.
-            index = min(pending, key=lambda i: (expected_cost(pending[i]), i))
+            index = min(pending, key=lambda i: (first_valid_order(pending[i], self.spec), i))
             first_round[index] = pending.pop(index)
             record = self.run_candidate(index, first_round[index], "full", first=True, offline=True)
             finish(index, record)
@@ -315,10 +330,9 @@ class Search:
         if len(pending) > 1 and self.spec.n_train > self.settings.probe_rows:
             self.on_event(f"probing {len(pending)} candidates on {self.settings.probe_rows} rows")
             scores = self.probe(pending)
-            for index, value in scores.items():
-                sign = 1 if self.spec.higher_is_better else -1
-                results[index]["probe_score"] = sign * value
-            order = sorted(pending, key=lambda i: -scores.get(i, float("-inf")))
+            for index, probed in scores.items():
+                results[index]["probe_score"] = probed.value
+            order = sorted(pending, key=lambda i: -scores[i].utility if i in scores else float("inf"))
             pending = {i: pending[i] for i in order}
 
         for index, instruction in pending.items():
@@ -337,10 +351,7 @@ class Search:
                                         "cv_score": blend.score, "attempt": blend.number}
             full.append(blend)
 
-        best = None
-        if full:
-            pick = max if self.spec.higher_is_better else min
-            best = pick(full, key=lambda a: a.score)
+        best = max(full, key=lambda a: self.score_of(a).utility) if full else None
         return SearchOutcome(
             candidates=tuple(CandidateResult(index=i, **r) for i, r in results.items()),
             best=best, first_valid_seconds=first_valid, attempts=tuple(self.journal.attempts),

@@ -60,8 +60,10 @@ class TaskSpec(BaseModel):
     classes: tuple[str, ...] = ()  # as text, in the order np.unique gives them
     positive_label: str | None = None
     class_columns: dict[str, str] = {}  # class → its probability column
-    columns: dict[str, ColumnRole]  # every feature column of train and test
+    columns: dict[str, ColumnRole]  # every feature column of train and test (a timestamp id too)
     dropped_columns: tuple[str, ...] = ()  # in train only, neither target nor id
+    levels: dict[str, int] = {}  # categorical column → distinct values in train and test
+    group_column: str | None = None  # test rows come from values of it never seen in train
     n_train: int
     n_test: int
     missing_share: float
@@ -139,9 +141,20 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
     if dropped:
         warnings.append(f"train-only column(s) not in test.csv are not used: {', '.join(dropped)}")
     roles = {c: infer_role(train[c], c) for c in features}
+    if _id_is_timestamp(train, test, id_column):
+        # A timestamp that is the id often carries the signal (one row an hour): its date
+        # parts become features, and the column stays the submission's key.
+        roles = {id_column: ColumnRole.DATETIME, **roles}
+        warnings.append(f"the id column {id_column!r} is a timestamp: its date parts are features")
     if not any(r not in (ColumnRole.IDENTIFIER, ColumnRole.CONSTANT) for r in roles.values()):
         raise TaskError("train.csv and test.csv share no usable feature column")
 
+    levels = {c: int(pd.concat([train[c], test[c]]).nunique()) for c, r in roles.items()
+              if r == ColumnRole.CATEGORICAL}
+    group_column = _find_group_column(train, test, roles)
+    if group_column is not None:
+        warnings.append(f"test rows come from {group_column!r} values that train.csv lacks: "
+                        "validation keeps each value's rows in one fold")
     minority = target_min = skew = None
     if task_type == "regression":
         values = pd.to_numeric(y, errors="coerce")
@@ -168,6 +181,8 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
         class_columns=class_columns,
         columns=roles,
         dropped_columns=dropped,
+        levels=levels,
+        group_column=group_column,
         n_train=len(train),
         n_test=len(test),
         missing_share=float(train[features].isna().mean().mean()) if features else 0.0,
@@ -331,6 +346,40 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
 _DATE = re.compile(
     r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})([ T]\d{1,2}:\d{2}.*)?$"
 )
+
+
+# A column whose values repeat in train (at least GROUP_ROWS rows a value on average) but
+# mostly don't appear in test (under GROUP_OVERLAP of the test rows) marks groups: the test
+# set holds new groups (new colleges, new people), and a random K-fold that splits a group
+# between fit and validation rows measures memory of the group, not what holds on test.
+GROUP_ROWS = 2.0
+GROUP_OVERLAP = 0.1
+_GROUP_ROLES = (ColumnRole.CATEGORICAL, ColumnRole.TEXT, ColumnRole.IDENTIFIER)
+
+
+def _find_group_column(train: pd.DataFrame, test: pd.DataFrame,
+                       roles: dict[str, ColumnRole]) -> str | None:
+    found = []
+    for column, role in roles.items():
+        if role not in _GROUP_ROLES:
+            continue
+        values = train[column].dropna().astype(str)
+        levels = values.nunique()
+        if levels < 20 or len(values) / levels < GROUP_ROWS:
+            continue
+        seen = test[column].dropna().astype(str).isin(set(values)).mean()
+        if seen < GROUP_OVERLAP:
+            found.append((levels, column))
+    return max(found)[1] if found else None
+
+
+def _id_is_timestamp(train: pd.DataFrame, test: pd.DataFrame, id_column: str) -> bool:
+    if id_column not in train.columns or id_column not in test.columns:
+        return False
+    values = train[id_column].dropna()
+    if values.empty or pd.api.types.is_numeric_dtype(values):
+        return False
+    return _looks_like_datetime(values.astype(str))
 
 
 def _looks_like_datetime(text: pd.Series) -> bool:

@@ -117,6 +117,8 @@ def test_refinement_where_the_data_calls_for_it(task_factory):
     large = regression.model_copy(update={"n_train": 80_000})
     refined, changes = refine(applicable(large)["lgbm-default"], large)
     assert refined.find("early_stopping") is not None and refined.training[-1].op == "final_model"
+    assert refined.model_step().param("n_estimators") == 2000 and "up to 2000 trees" in changes[0]
+    assert refine(applicable(regression)["lgbm-default"], regression)[1] == []  # 180 rows: as is
     assert refine(applicable(large)["lgbm-onehot"], large)[1] == []  # a pipeline: no hold-out set
     compile_solution(large, refined, CompileOptions())
 
@@ -205,3 +207,33 @@ def test_ranked_instructions_without_outcomes_vote_for_their_model_family(tmp_pa
     voted = {recipe_of(i): i for i in proposal.instructions}
     assert recipe_of(proposal.instructions[0]) == "lgbm-default"  # linear won on the far task only
     assert "place 1 instruction uses lightgbm" in voted["lgbm-default"].provenance.note
+
+
+def test_gradient_boosting_comes_first_and_is_always_a_candidate_on_larger_tabular_data(
+        task_factory, monkeypatch):
+    from linguacodus import runner
+    from linguacodus.knowledge.propose import Proposal
+    from linguacodus.planning import first_valid_order, is_tabular_boosting, linear_model_step
+    from linguacodus.planning import propose as rules
+    from linguacodus.task import load_task
+
+    path = task_factory("binary_proba")
+    small = _spec(task_factory, "binary_proba")
+    large = small.model_copy(update={"n_train": 5000})
+    gbm, linear = rules(small, k=2)
+    assert gbm.model_step().op == "lightgbm" and linear.model_step().op == "logistic_regression"
+    assert first_valid_order(linear, small) < first_valid_order(gbm, small)  # cheapest first
+    assert first_valid_order(gbm, large) < first_valid_order(linear, large)  # boosting first
+    text = _spec(task_factory, "text").model_copy(update={"n_train": 5000})
+    assert first_valid_order(gbm, text)[0] == first_valid_order(linear, text)[0]
+
+    only_linear = [linear, linear.model_copy(update={
+        "title": "another linear model", "model": (linear_model_step(small),)})]
+    monkeypatch.setattr(runner, "propose", lambda *a, **k: Proposal(only_linear, [], False, "test"))
+    events = []
+    candidates = runner.propose_candidates(load_task(path), large, 2, None, 60, events.append)
+    assert len(candidates) == 2 and candidates[0].title == linear.title
+    assert is_tabular_boosting(candidates[1]) and candidates[1].find("early_stopping") is not None
+    assert any("no candidate was gradient boosting" in e for e in events)
+    # Few rows: the knowledge base's choice stands.
+    assert runner.propose_candidates(load_task(path), small, 2, None, 60) == only_linear

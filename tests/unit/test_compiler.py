@@ -140,3 +140,174 @@ def test_true_false_labels_come_back_in_their_form(tmp_path):
     submitted = pd.read_csv(tmp_path / "run" / "submission.csv", dtype=str)
     assert set(submitted["flag"]) <= {"True", "False"}
     assert grade_attempt(spec, tmp_path / "run", task.train, task.sample_submission).valid
+
+
+def test_a_timestamp_id_gives_date_parts_and_stays_the_key(tmp_path):
+    """One row an hour, the id a timestamp, the target driven by the hour of day: without
+    date parts from the id no feature carries the signal."""
+    import numpy as np
+    import pandas as pd
+
+    from conftest import write_task
+    from linguacodus.spec import ColumnRole
+
+    rng = np.random.default_rng(3)
+    stamps = pd.date_range("2021-01-01", periods=600, freq="h")
+    frame = pd.DataFrame({
+        "time": stamps.strftime("%Y-%m-%d %H:%M"),
+        "noise": rng.normal(size=600),
+        "load": 10 * np.sin(stamps.hour / 24 * 2 * np.pi) + rng.normal(scale=0.5, size=600),
+    })
+    test_rows = stamps.day >= 20
+    train, test = frame[~test_rows], frame[test_rows].drop(columns=["load"])
+    sample = pd.DataFrame({"time": test["time"], "load": 0.0})
+    task = load_task(write_task(tmp_path / "t", train, test, sample,
+                                "# Hourly load\n\nScored on mean absolute error."))
+    spec = infer_spec(task)
+    assert spec.id_column == "time" and spec.columns["time"] == ColumnRole.DATETIME
+    assert any("is a timestamp" in w for w in spec.warnings)
+
+    solution = compile_solution(spec, propose(spec, 1)[0])
+    execution = run_script(solution.script, tmp_path / "run", task.path, Limits(120))
+    assert execution.ok, execution.stderr_tail
+    grade = grade_attempt(spec, tmp_path / "run", task.train, task.sample_submission)
+    assert grade.valid, grade.reason
+    assert grade.cv_score < 2.0  # the hour explains all but the noise (MAE ~0.4); the mean: ~6.4
+    submitted = pd.read_csv(tmp_path / "run" / "submission.csv")
+    assert list(submitted["time"]) == list(test["time"])
+
+
+def test_calibrated_probabilities_never_score_worse_on_oof_and_reach_the_submission(
+        task_factory, tmp_path):
+    task = load_task(task_factory("multiclass_proba"))
+    spec = infer_spec(task)
+    calibrated = next(c for c in propose(spec, k=4) if c.model_step().op == "lightgbm")
+    assert calibrated.find("calibrate_probabilities") is not None  # log loss: the rules add it
+    plain = calibrated.model_copy(update={"postprocess": ()})
+    scores = {}
+    for name, instruction in {"plain": plain, "calibrated": calibrated}.items():
+        execution = run_script(compile_solution(spec, instruction).script, tmp_path / name,
+                               task.path, Limits(120))
+        assert execution.ok, execution.stderr_tail
+        grade = grade_attempt(spec, tmp_path / name, task.train, task.sample_submission)
+        assert grade.valid, grade.reason
+        scores[name] = grade.cv_score
+    assert "calibration: power" in (tmp_path / "calibrated" / "stdout.txt").read_text()
+    # (power 1, share 0) is among the choices, so calibration can only lower the OOF loss;
+    # 180 rows of 4 classes make LightGBM overconfident, so here it lowers it.
+    assert scores["calibrated"] < scores["plain"]
+
+
+def test_calibration_applies_to_probability_submissions_only(task_factory):
+    spec = infer_spec(load_task(task_factory("multiclass")))
+    instruction = propose(spec, k=1)[0].model_copy(update={
+        "postprocess": (make_step("calibrate_probabilities"),)})
+    with pytest.raises(InstructionError, match="probability submissions only"):
+        compile_solution(spec, instruction)
+
+
+def test_a_many_valued_categorical_gives_its_values_row_shares(tmp_path):
+    """Shops whose sales follow how often they appear: 400 levels are too many to learn one
+    by one from 1,500 rows, but each level's row share is one number a tree can split."""
+    import numpy as np
+    import pandas as pd
+
+    from conftest import write_task
+
+    rng = np.random.default_rng(5)
+    weights = 1 / np.arange(1, 401) ** 1.1
+    shops = rng.choice([f"shop{i:03d}" for i in range(400)], size=2000, p=weights / weights.sum())
+    share = pd.Series(shops).map(pd.Series(shops).value_counts(normalize=True)).to_numpy()
+    frame = pd.DataFrame({"id": range(2000), "shop": shops, "noise": rng.normal(size=2000),
+                          "sales": 10 * np.log(share) + rng.normal(scale=0.5, size=2000)})
+    train, test = frame.iloc[:1500], frame.iloc[1500:].drop(columns=["sales"])
+    sample = pd.DataFrame({"id": test["id"], "sales": 0.0})
+    task = load_task(write_task(tmp_path / "t", train, test, sample, "Scored by RMSE."))
+    spec = infer_spec(task)
+    assert spec.levels["shop"] >= 100
+    encoded = next(c for c in propose(spec, k=4) if c.model_step().op == "lightgbm")
+    assert encoded.find("frequency_encoding").param("columns") == ["shop"]
+    plain = encoded.model_copy(update={"preprocessing": tuple(
+        s for s in encoded.preprocessing if s.op != "frequency_encoding")})
+    scores = {}
+    for name, instruction in {"plain": plain, "encoded": encoded}.items():
+        execution = run_script(compile_solution(spec, instruction).script, tmp_path / name,
+                               task.path, Limits(120))
+        assert execution.ok, execution.stderr_tail
+        grade = grade_attempt(spec, tmp_path / name, task.train, task.sample_submission)
+        assert grade.valid, grade.reason
+        scores[name] = grade.cv_score
+    assert scores["encoded"] < 0.5 * scores["plain"], scores
+
+
+def test_test_rows_from_unseen_groups_are_validated_by_group(tmp_path):
+    """Each college has several rows with one state and a name that gives the state away in
+    training; the test colleges are new. A random K-fold memorises the names (a CV far
+    above what holds on test); folds that keep a college together measure the truth."""
+    import numpy as np
+    import pandas as pd
+
+    from conftest import write_task
+
+    rng = np.random.default_rng(11)
+    colleges = pd.DataFrame({"name": [f"college {i}" for i in range(300)],
+                             "state": rng.choice(list("ABCDEF"), size=300)})
+    frame = colleges.loc[np.repeat(np.arange(300), 5)].reset_index(drop=True)
+    frame["noise"] = rng.normal(size=len(frame))
+    frame.insert(0, "id", range(len(frame)))
+    new = frame["name"].isin(colleges["name"].iloc[240:])
+    train, test = frame[~new], frame[new].drop(columns=["state"])
+    sample = pd.DataFrame({"id": test["id"], "state": "A"})
+    task = load_task(write_task(tmp_path / "t", train, test, sample, "Scored on accuracy."))
+    spec = infer_spec(task)
+    assert spec.group_column == "name"
+    assert any("validation keeps each value's rows in one fold" in w for w in spec.warnings)
+    # One-hot names in a linear model: enough to memorise every training college.
+    grouped = next(c for c in propose(spec, k=4) if c.model_step().op == "logistic_regression")
+    assert grouped.find("kfold").param("group_by") == "name"
+    assert "each name value's rows in one fold" in grouped.find("kfold").text
+    random_folds = grouped.model_copy(update={"training": tuple(
+        make_step("kfold", n_splits=5) if s.op == "kfold" else s for s in grouped.training)})
+    scores = {}
+    for name, instruction in {"grouped": grouped, "random": random_folds}.items():
+        script = compile_solution(spec, instruction).script
+        execution = run_script(script, tmp_path / name, task.path, Limits(120))
+        assert execution.ok, execution.stderr_tail
+        scores[name] = grade_attempt(spec, tmp_path / name, task.train, task.sample_submission).cv_score
+    assert "StratifiedGroupKFold" in compile_solution(spec, grouped).script
+    assert scores["random"] > 0.9  # the names memorised
+    assert scores["grouped"] < 0.4  # chance is about 1/6: nothing holds on new colleges
+
+
+def test_a_tuned_threshold_is_cross_fitted_so_the_cv_does_not_flatter_it(tmp_path):
+    import numpy as np
+    import pandas as pd
+    from sklearn.metrics import f1_score
+
+    from conftest import write_task
+
+    rng = np.random.default_rng(2)
+    n = 1500
+    x = rng.normal(size=n)
+    positive = rng.random(n) < 1 / (1 + np.exp(-(2 * x - 3)))  # about 12% positive
+    frame = pd.DataFrame({"id": range(n), "x": x, "noise": rng.normal(size=n),
+                          "churn": np.where(positive, "yes", "no")})
+    train, test = frame.iloc[:1200], frame.iloc[1200:].drop(columns=["churn"])
+    sample = pd.DataFrame({"id": test["id"], "churn": "no"})
+    task = load_task(write_task(tmp_path / "t", train, test, sample,
+                                "Submissions are evaluated on the F1 score of the yes class."))
+    spec = infer_spec(task)
+    instruction = next(c for c in propose(spec, k=4) if c.model_step().op == "lightgbm")
+    assert instruction.find("tune_threshold") is not None
+    execution = run_script(compile_solution(spec, instruction).script, tmp_path / "run",
+                           task.path, Limits(120))
+    assert execution.ok, execution.stderr_tail
+    grade = grade_attempt(spec, tmp_path / "run", task.train, task.sample_submission)
+    assert grade.valid, grade.reason
+    assert "decision threshold" in (tmp_path / "run" / "stdout.txt").read_text()
+    # The best single cut-off chosen on all OOF rows scores those same rows optimistically;
+    # the cross-fitted CV must not exceed it, and must beat predicting "no" everywhere.
+    probability = np.load(tmp_path / "run" / "oof_predictions.npy")[:, 1]
+    truth = (train["churn"] == "yes").to_numpy()
+    optimistic = max(f1_score(truth, probability >= cut) for cut in np.unique(probability.round(3)))
+    assert 0.2 < grade.cv_score <= optimistic + 1e-9

@@ -73,7 +73,8 @@ def _compile_blend(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     if options.probe_rows is not None:
         raise InstructionError("a blend is not probed; probe its members")
     layouts = [resolve_layout(spec, member, options) for member in instruction.members]
-    if len({(layout.max_rows, layout.n_splits, layout.stratified) for layout in layouts}) > 1:
+    if len({(layout.max_rows, layout.n_splits, layout.stratified, layout.group_by)
+            for layout in layouts}) > 1:
         raise InstructionError("blend members must validate on the same rows and folds "
                                "(their subsample_rows and kfold steps differ)")
     total = sum(instruction.weights)
@@ -101,8 +102,9 @@ def _compile_blend(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     ]
     components.append(Component("blend", "Blend", "\n".join(blend), frozenset(),
                                 (instruction.title + ": weights fitted on out-of-fold predictions.",)))
-    # Postprocessing (clipping, a tuned threshold) is the first member's that has any.
-    post = next((layout for layout in layouts if layout.clip or layout.threshold), layouts[0])
+    # Postprocessing (clipping, a tuned threshold, calibration) is the first member's that has any.
+    post = next((layout for layout in layouts if layout.clip or layout.threshold or layout.calibrate),
+                layouts[0])
     components.append(submit_component(spec, post))
     script = _integrate(spec, instruction, components, probe=False, notes=())
     return Solution(

@@ -81,6 +81,15 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
         assign("TEXT_COLUMNS", layout.text),
         assign("DATETIME_COLUMNS", layout.datetime),
     ]
+    if layout.frequency:
+        lines += [
+            assign("FREQUENCY_COLUMNS", layout.frequency),
+            "# Each value's share of the rows of train and test together: features, no labels.",
+            "FREQUENCIES = {",
+            "    column: pd.concat([train[column], test[column]]).astype(str).value_counts(normalize=True)",
+            "    for column in FREQUENCY_COLUMNS",
+            "}",
+        ]
     if layout.unused:
         lines += [f"# {line}" for line in textwrap.wrap(
             "Not used by this instruction: " + ", ".join(map(str, layout.unused)), 96)]
@@ -92,11 +101,20 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
         "    features = frame[NUMERIC_COLUMNS].astype(float)",
         "    for column in DATETIME_COLUMNS:",
         '        stamp = pd.to_datetime(frame[column], errors="coerce", format="mixed")',
-        '        for part in ("year", "month", "day", "dayofweek", "hour"):',
+        '        for part in ("year", "month", "day", "dayofweek", "dayofyear", "hour"):',
         '            features[f"{column}_{part}"] = getattr(stamp.dt, part).astype(float)',
+        "        if stamp.dt.tz is not None:",
+        "            stamp = stamp.dt.tz_localize(None)  # the local wall-clock time",
+        "        # Days since 1970 as one number: nearness in time, and trends.",
+        '        features[f"{column}_days"] = (stamp - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)',
         "    for column in CATEGORICAL_COLUMNS:",
         "        # Text form so that 1, True and 'a' are all plain categories; missing stays NaN.",
         "        features[column] = frame[column].astype(str).where(frame[column].notna(), np.nan)",
+        *([
+            "    for column in FREQUENCY_COLUMNS:",
+            "        shares = frame[column].astype(str).map(FREQUENCIES[column])",
+            '        features[f"{column}_frequency"] = shares.astype(float)',
+        ] if layout.frequency else []),
         "    for column in TEXT_COLUMNS:",
         '        features[column] = frame[column].fillna("").astype(str)',
         "    return features",
@@ -105,7 +123,7 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
         "X = make_features(train)",
         "X_test = make_features(test)",
     ]
-    numeric_block = layout.numeric or layout.datetime
+    numeric_block = layout.numeric or layout.datetime or layout.frequency
     if numeric_block and (layout.uses_pipeline or layout.impute_numeric is not None):
         lines.append(
             "NUMERIC_FEATURES = [c for c in X.columns if c not in CATEGORICAL_COLUMNS + TEXT_COLUMNS]")
@@ -146,6 +164,8 @@ def _extra_quotes(layout: Layout) -> list[str]:
         quotes.append("Drop columns that carry no signal: " + ", ".join(map(str, layout.unused)) + ".")
     if layout.datetime:
         quotes.append("Expand date columns into parts: " + ", ".join(layout.datetime) + ".")
+    if layout.frequency:
+        quotes.append("Add row shares of the values of: " + ", ".join(layout.frequency) + ".")
     if layout.log_target:
         quotes.append("Train on log(1 + target).")
     return quotes
@@ -170,7 +190,7 @@ def _preprocessor_function(layout: Layout, imports: set[str]) -> list[str]:
     if layout.scale_numeric is not None:
         imports.add("from sklearn.preprocessing import StandardScaler")
         numeric_steps.append("StandardScaler()")
-    if layout.numeric or layout.datetime:
+    if layout.numeric or layout.datetime or layout.frequency:
         blocks.append(f'("numeric", {_chain(numeric_steps, imports)}, NUMERIC_FEATURES)')
     categorical_steps = []
     if layout.impute_categorical is not None:
@@ -292,9 +312,16 @@ def model_component(spec: TaskSpec, layout: Layout) -> Component:
 
 def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) -> Component:
     imports = {"import numpy as np"}
-    splitter = "StratifiedKFold" if layout.stratified else "KFold"
+    grouped = layout.group_by is not None
+    splitter = ("StratifiedGroupKFold" if grouped else "StratifiedKFold") if layout.stratified \
+        else ("GroupKFold" if grouped else "KFold")
     imports.add(f"from sklearn.model_selection import {splitter}")
     lines = [f"N_FOLDS = {layout.n_splits}", ""]
+    if grouped:
+        lines = [f"N_FOLDS = {layout.n_splits}",
+                 "# Test rows come from groups that training lacks: each group's rows stay in one",
+                 "# fold, so that the CV score measures what holds on new groups.",
+                 assign("GROUP_COLUMN", layout.group_by), ""]
     weighted = layout.class_weight
     if weighted:
         imports.add("from sklearn.utils.class_weight import compute_sample_weight")
@@ -359,14 +386,18 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) 
     lines += [
         "",
         "",
-        f"folds = {splitter}(n_splits=N_FOLDS, shuffle=True, random_state=SEED)",
+        f"folds = {splitter}(n_splits=N_FOLDS, shuffle=True, random_state=SEED)"
+        if splitter != "GroupKFold" else f"folds = {splitter}(n_splits=N_FOLDS)",
         f"oof_predictions = np.zeros({shape})",
     ]
+    if grouped:
+        lines.insert(-1, "groups = train[GROUP_COLUMN].astype(str).to_numpy()  # missing: one group")
     averaging = layout.final_method == "fold_average" and not layout.probe
     if averaging:
         lines.append(f"test_predictions = np.zeros({test_shape})")
     lines += [
-        "for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y), start=1):",
+        "for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y, groups), start=1):"
+        if grouped else "for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y), start=1):",
         "    model = fit(make_model(), X.iloc[fit_rows], y_fit[fit_rows])",
         "    oof_predictions[valid_rows] = predict(model, X.iloc[valid_rows])",
     ]
@@ -391,12 +422,15 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
         lower = layout.clip.param("lower")
         low = "y.min()" if lower is None else f"max(y.min(), {py(lower)})"
         lines += [f"LOWER, UPPER = {low}, y.max()", ""]
+    if layout.calibrate is not None:
+        lines += _calibration_lines(layout.probe)
     lines += [
         "",
         "def to_submission_columns(predictions: np.ndarray) -> pd.DataFrame:",
         '    """Predictions in the format of sample_submission.csv."""',
     ]
     fmt = spec.submission_format
+    threshold_tuned = fmt == "label" and layout.threshold is not None
     if fmt == "value":
         value = "np.clip(predictions, LOWER, UPPER)" if layout.clip is not None else "predictions"
         lines.append(f"    return pd.DataFrame({{{py(column)}: {value}}})")
@@ -413,11 +447,24 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
             "    return float(candidates[int(np.argmax(scores))])",
             "",
             "",
-            "THRESHOLD = best_threshold(oof_predictions[:, POSITIVE_INDEX], y == POSITIVE_INDEX)",
+            "probability, is_positive = oof_predictions[:, POSITIVE_INDEX], y == POSITIVE_INDEX",
+            "# Cross-fitted: each half of the rows is labelled with the threshold chosen on the",
+            "# other half: the CV score does not reward a cut-off fitted to the rows it scores.",
+            "half = np.random.default_rng(SEED).permutation(len(y)) % 2 == 0",
+            "OOF_THRESHOLDS = np.where(half, best_threshold(probability[~half], is_positive[~half]),",
+            "                          best_threshold(probability[half], is_positive[half]))",
+            "crossfit_f1 = f1_score(is_positive, probability >= OOF_THRESHOLDS)",
+            "if crossfit_f1 > f1_score(is_positive, probability >= 0.5):",
+            "    THRESHOLD = best_threshold(probability, is_positive)",
+            "else:  # a tuned cut-off does not hold on rows it was not chosen on: keep 0.5",
+            "    THRESHOLD = OOF_THRESHOLDS = 0.5",
             'print(f"decision threshold {THRESHOLD:.3f}", flush=True)',
         ] + lines
+        lines[lines.index("def to_submission_columns(predictions: np.ndarray) -> pd.DataFrame:")] = (
+            "def to_submission_columns(predictions: np.ndarray, threshold=None) -> pd.DataFrame:")
         lines += [
-            "    positive = predictions[:, POSITIVE_INDEX] >= THRESHOLD",
+            "    cut = THRESHOLD if threshold is None else threshold",
+            "    positive = predictions[:, POSITIVE_INDEX] >= cut",
             "    codes = np.where(positive, POSITIVE_INDEX, 1 - POSITIVE_INDEX)",
             f"    return pd.DataFrame({{{py(column)}: CLASSES[codes]}})",
         ]
@@ -442,11 +489,11 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
         "",
         "# Out-of-fold predictions for the training rows, scored by the harness.",
     ]
+    arguments = "oof_predictions, OOF_THRESHOLDS" if threshold_tuned else "oof_predictions"
+    lines.append(f"oof = to_submission_columns({arguments})")
     if spec.train_has_id:
-        lines.append("oof = to_submission_columns(oof_predictions)")
         lines.append("oof.insert(0, ID_COLUMN, train[ID_COLUMN].to_numpy())")
     else:
-        lines.append("oof = to_submission_columns(oof_predictions)")
         lines.append('oof.insert(0, "row", train.index.to_numpy())')
     lines.append('oof.to_csv("oof.csv", index=False)')
     lines.append("# Raw predictions too: the harness weighs blends of solutions with them.")
@@ -460,6 +507,44 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
             'submission.to_csv("submission.csv", index=False)',
             'print(f"wrote submission.csv ({len(submission)} rows) and oof.csv", flush=True)',
         ]
-    quotes = tuple(step.text for step in (layout.clip, layout.threshold) if step is not None)
+    quotes = tuple(step.text for step in (layout.clip, layout.threshold, layout.calibrate)
+                   if step is not None)
     return Component("submit", "Prediction and submission", "\n".join(lines), frozenset(imports),
                      quotes)
+
+
+# Powers below 1 soften overconfident probabilities; a share of the class frequencies keeps
+# every class possible. (1.0, 0.0) leaves the model's probabilities as they are.
+_CALIBRATION_POWERS = (0.5, 0.67, 0.8, 1.0, 1.25)
+_CALIBRATION_SHARES = (0.0, 0.001, 0.01, 0.03, 0.1)
+
+
+def _calibration_lines(probe: bool) -> list[str]:
+    lines = [
+        "PRIOR = np.bincount(y, minlength=len(CLASSES)) / len(y)",
+        "",
+        "",
+        "def calibrate(probabilities: np.ndarray, power: float, share: float) -> np.ndarray:",
+        '    """Probabilities raised to a power and renormalised, then mixed with the prior."""',
+        "    scaled = np.clip(probabilities, 1e-15, 1.0) ** power",
+        "    scaled /= scaled.sum(axis=1, keepdims=True)",
+        "    return (1 - share) * scaled + share * PRIOR",
+        "",
+        "",
+        "def oof_log_loss(probabilities: np.ndarray) -> float:",
+        "    chosen = probabilities[np.arange(len(y)), y]",
+        "    return float(-np.mean(np.log(np.clip(chosen, 1e-15, 1.0))))",
+        "",
+        "",
+        "# Two numbers fitted on the out-of-fold predictions, applied to the test predictions.",
+        "POWER, SHARE = min(",
+        f"    ((power, share) for power in {_CALIBRATION_POWERS!r}",
+        f"     for share in {_CALIBRATION_SHARES!r}),",
+        "    key=lambda pair: oof_log_loss(calibrate(oof_predictions, *pair)),",
+        ")",
+        'print(f"calibration: power {POWER}, prior share {SHARE}", flush=True)',
+        "oof_predictions = calibrate(oof_predictions, POWER, SHARE)",
+    ]
+    if not probe:
+        lines.append("test_predictions = calibrate(test_predictions, POWER, SHARE)")
+    return lines + [""]

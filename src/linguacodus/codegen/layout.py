@@ -31,6 +31,7 @@ class Layout:
     categorical: tuple[str, ...]
     text: tuple[str, ...]
     datetime: tuple[str, ...]
+    frequency: tuple[str, ...]  # categorical columns that also give their values' row shares
     unused: tuple[str, ...]
     native_categories: bool
     model: Step
@@ -43,10 +44,12 @@ class Layout:
     class_weight: bool
     n_splits: int
     stratified: bool
+    group_by: str | None  # folds keep each value of this column together
     max_rows: int | None
     final_method: str
     clip: Step | None
     threshold: Step | None  # binary F1: tune the decision threshold on OOF
+    calibrate: Step | None  # probabilities under log loss: power and prior share from OOF
     early_stopping: Step | None  # LightGBM on native features: stop on an inner hold-out
     free_text: tuple[str, ...]  # steps the offline compiler does not execute
     probe: bool
@@ -102,6 +105,12 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     datetime = role(ColumnRole.DATETIME) if dates is not None else []
     numeric = role(ColumnRole.NUMERIC)
     categorical = role(ColumnRole.CATEGORICAL)
+    frequency_step = step("frequency_encoding")
+    frequency = list(_param(frequency_step, "columns", []))
+    not_categorical = [c for c in frequency if c not in categorical]
+    if not_categorical:
+        raise InstructionError("frequency_encoding names column(s) that are not categorical "
+                               f"features here: {', '.join(map(str, not_categorical))}")
     used = set(numeric) | set(categorical) | set(text) | set(datetime)
     unused = tuple(c for c in spec.columns if c not in used)
     if not used:
@@ -129,12 +138,19 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     stratified = bool(_param(kfold, "stratified", True)) and spec.is_classification
     if n_splits < 2:
         raise InstructionError("kfold needs n_splits >= 2")
+    group_by = _param(kfold, "group_by", None)
+    if group_by is not None and group_by not in spec.columns:
+        raise InstructionError(f"kfold groups by {group_by!r}, a column the task lacks")
     max_rows = _param(step("subsample_rows"), "max_rows", None)
     if options.probe_rows is not None:
         n_splits = min(n_splits, options.probe_folds)
         max_rows = min(max_rows or options.probe_rows, options.probe_rows)
     if step("tune_threshold") is not None and spec.submission_format != "label":
         raise InstructionError("tune_threshold applies to label submissions only; "
+                               f"this task submits {spec.submission_format}")
+    if step("calibrate_probabilities") is not None \
+            and spec.submission_format not in ("binary_probability", "class_probabilities"):
+        raise InstructionError("calibrate_probabilities applies to probability submissions only; "
                                f"this task submits {spec.submission_format}")
     final_method = _param(step("final_model"), "method", "fold_average")
     if final_method not in ("fold_average", "refit"):
@@ -156,14 +172,17 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
 
     return Layout(
         numeric=tuple(numeric), categorical=tuple(categorical), text=tuple(text),
-        datetime=tuple(datetime), unused=unused, native_categories=native, model=model,
+        datetime=tuple(datetime), frequency=tuple(frequency), unused=unused,
+        native_categories=native, model=model,
         impute_numeric=step("impute_numeric"), scale_numeric=step("scale_numeric"),
         impute_categorical=step("impute_categorical"), encode=encode, tfidf=tfidf,
         log_target=step("log_target") is not None,
         class_weight=step("class_weight") is not None,
-        n_splits=n_splits, stratified=stratified, max_rows=max_rows, final_method=final_method,
+        n_splits=n_splits, stratified=stratified, group_by=group_by, max_rows=max_rows,
+        final_method=final_method,
         clip=step("clip_predictions"),
         threshold=step("tune_threshold"),
+        calibrate=step("calibrate_probabilities"),
         early_stopping=early_stopping,
         free_text=tuple(s.text for s in instruction.steps() if s.op is None),
         probe=options.probe_rows is not None,

@@ -18,7 +18,10 @@ _SECONDS_PER_1K = {"ridge": 0.01, "logistic_regression": 0.05, "lightgbm": 0.25,
 _LOG_METRICS = {"rmsle", "rmse_log"}
 _THRESHOLD_METRICS = {"f1", "f1_macro", "qwk"}
 _ROBUST_METRICS = {"mae", "mape"}
-LARGE_DATA_ROWS = 50_000
+# Above this many rows LightGBM stops on an inner hold-out, with room for more trees, so that
+# its tree count fits the data instead of a default chosen for another size.
+EARLY_STOPPING_ROWS = 1000
+EARLY_STOPPING_TREES = 2000
 
 
 def estimated_seconds(instruction: Instruction, spec: TaskSpec) -> float:
@@ -92,14 +95,19 @@ def refine(instruction: Instruction, spec: TaskSpec) -> tuple[Instruction, list[
     direct = (encode is None or encode.param("method") == "native") and not ops & {
         "impute_numeric", "scale_numeric", "impute_categorical", "tfidf_text"}
     final = instruction.find("final_model")
-    if spec.n_train > LARGE_DATA_ROWS and model.op == "lightgbm" and direct \
+    models = list(instruction.model)
+    if spec.n_train > EARLY_STOPPING_ROWS and model.op == "lightgbm" and direct \
             and "early_stopping" not in ops and (final is None or final.param("method") == "fold_average"):
         last = training.pop()
         training += [make_step("early_stopping"), last]
-        changes.append(f"early stopping: {spec.n_train} rows make every unneeded tree expensive")
+        trees = max(int(model.param("n_estimators") or 0), EARLY_STOPPING_TREES)
+        models = [make_step("lightgbm", **{**model.params, "n_estimators": trees})
+                  if step is model else step for step in models]
+        changes.append(f"early stopping (up to {trees} trees): on {spec.n_train} rows the tree "
+                       "count should fit the data")
     if not changes:
         return instruction, []
     note = instruction.provenance.note + "; refined: " + "; ".join(changes)
     return instruction.model_copy(update={
-        "preprocessing": tuple(preprocessing), "training": tuple(training),
+        "preprocessing": tuple(preprocessing), "model": tuple(models), "training": tuple(training),
         "provenance": instruction.provenance.model_copy(update={"note": note})}), changes

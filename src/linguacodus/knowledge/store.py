@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from linguacodus.instruction import Instruction
+from linguacodus.score import Score
 
 SCHEMA_VERSION = 2
 
@@ -238,20 +239,22 @@ class KnowledgeStore:
         """Rank a task's valid outcomes (1 = best) and normalise them against the trivial
         baseline (0) and the best outcome (1) — where no recipe beats the baseline, against
         the worst recipe instead; instructions take the same rank."""
-        sign = 1.0 if higher_is_better else -1.0
+        def utility(value: float) -> float:
+            return Score(value, higher_is_better).utility
+
         with self.connect() as connection, connection:
             rows = connection.execute(
                 "SELECT id, instruction_id, cv_score FROM outcomes WHERE task_id = ?"
                 " AND status = 'valid' AND cv_score IS NOT NULL", (task_id,)).fetchall()
-            rows.sort(key=lambda row: -sign * row[2])
-            best = sign * rows[0][2] if rows else None
-            base = sign * trivial if trivial is not None else None
+            rows.sort(key=lambda row: -utility(row[2]))
+            best = utility(rows[0][2]) if rows else None
+            base = utility(trivial) if trivial is not None else None
             if best is not None and base is not None and best <= base:
-                base = sign * rows[-1][2]  # nothing beats a constant: 0 is the worst recipe
+                base = utility(rows[-1][2])  # nothing beats a constant: 0 is the worst recipe
             for rank, (outcome_id, instruction_id, value) in enumerate(rows, start=1):
                 normalized = None
                 if best is not None and base is not None:
-                    normalized = 1.0 if best == base else (sign * value - base) / (best - base)
+                    normalized = 1.0 if best == base else (utility(value) - base) / (best - base)
                 connection.execute("UPDATE outcomes SET rank = ?, normalized = ? WHERE id = ?",
                                    (rank, normalized, outcome_id))
                 connection.execute("UPDATE instructions SET rank = ? WHERE id = ?",
