@@ -16,11 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from linguacodus.operations import SECTIONS, Section, get_operation
-
-
-class InstructionError(ValueError):
-    """An instruction that can't be parsed or compiled; the message says where and why."""
+from linguacodus.errors import InstructionError
+from linguacodus.ops import SECTIONS, Section, get_operation
 
 
 class Step(BaseModel):

@@ -9,13 +9,10 @@ helpers here (common_preprocessing, tabular_encoding, training_steps, build_inst
 from __future__ import annotations
 
 from linguacodus.instruction import Instruction, Provenance, Step, make_step
+from linguacodus.ops import OPERATIONS, model_operations
 from linguacodus.spec import ColumnRole, TaskSpec
 
 _LOG_METRICS = {"rmsle", "rmse_log"}
-# Relative cost of fitting each model family, cheapest first; the search takes the
-# cheapest candidate first so that a valid submission exists as early as possible.
-_FAMILY_COST = {"ridge": 1, "logistic_regression": 1, "lightgbm": 2, "xgboost": 3,
-                "extra_trees": 4, "random_forest": 5}
 _WEIGHTED_METRICS = {"f1", "f1_macro", "qwk"}
 # A categorical column with at least this many values also gives each value's row share:
 # too many levels for one-hot or native splits to learn each one.
@@ -52,7 +49,9 @@ def expected_cost(instruction: Instruction) -> int:
     if instruction.is_blend:
         return sum(expected_cost(member) for member in instruction.members)
     model = next((s.op for s in instruction.model if s.op), None)
-    return _FAMILY_COST.get(model, max(_FAMILY_COST.values()))
+    if model not in OPERATIONS or OPERATIONS[model].model is None:
+        return max(op.model.cost_rank for op in model_operations())
+    return OPERATIONS[model].model.cost_rank
 
 
 # Above this many rows a tabular task's first valid submission comes from gradient boosting:
@@ -98,6 +97,9 @@ def common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:
         drop += spec.columns_with(ColumnRole.TEXT)
     if drop:
         steps.append(make_step("drop_columns", columns=drop))
+    if drop_text and spec.columns_with(ColumnRole.TEXT):
+        # The words go, their shape stays: lengths and character shares are numbers.
+        steps.append(make_step("text_statistics", columns=spec.columns_with(ColumnRole.TEXT)))
     dates = spec.columns_with(ColumnRole.DATETIME)
     if dates:
         steps.append(make_step("datetime_features", columns=dates))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from linguacodus.grading import Grade
 from linguacodus.instruction import Instruction, Step, make_step
-from linguacodus.operations import SECTIONS
+from linguacodus.ops import SECTIONS, get_operation
 from linguacodus.sandbox import Execution
 from linguacodus.spec import ColumnRole, TaskSpec
 
@@ -111,7 +111,7 @@ def _fix_nan(instruction: Instruction, spec: TaskSpec):
 def _fix_dtype(instruction: Instruction, spec: TaskSpec):
     encode = instruction.find("encode_categorical")
     model = instruction.model_step().op
-    native_ok = model in ("lightgbm", "xgboost") and instruction.find("tfidf_text") is None
+    native_ok = get_operation(model).model.native_categories and instruction.find("tfidf_text") is None
     if encode is None:
         method = "native" if native_ok else "onehot"
         repaired = _add(instruction, make_step("encode_categorical", method=method))
@@ -162,8 +162,7 @@ def _shrink(instruction: Instruction, spec: TaskSpec, what: str):
         instruction = _replace(instruction, "tfidf_text", _with_params(tfidf, max_features=features))
         changes.append(f"at most {features} TF-IDF terms")
     model = instruction.model_step()
-    trees = model.param("n_estimators") if model.op in (
-        "lightgbm", "xgboost", "random_forest", "extra_trees") else None
+    trees = model.param("n_estimators") if get_operation(model.op).family == "tree" else None
     if trees is not None and trees > 50:
         instruction = _replace(instruction, model.op, _with_params(model, n_estimators=max(50, trees // 2)))
         changes.append(f"{max(50, trees // 2)} trees")

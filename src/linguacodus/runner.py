@@ -117,13 +117,13 @@ def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
     on_event(("knowledge base: " if proposal.used_knowledge else "rules: ") + proposal.reason)
     refined = []
     for instruction in proposal.instructions:
-        instruction, changes = refine(instruction, spec)
+        instruction, changes = refine(instruction, spec, budget)
         for change in changes:
             on_event(f"   refined '{instruction.title}': {change}")
         refined.append(instruction)
     anchor = boosting_anchor(spec)
     if anchor is not None and not any(is_tabular_boosting(c) for c in refined):
-        anchor, _ = refine(anchor, spec)
+        anchor, _ = refine(anchor, spec, budget)
         refined = refined[: k - 1] + [anchor]
         on_event(f"   added '{anchor.title}': no candidate was gradient boosting on "
                  f"{spec.n_train} tabular rows")

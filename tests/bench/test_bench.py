@@ -438,6 +438,7 @@ def test_summary_per_budget_and_split_with_wins_and_the_floor():
     markdown = to_markdown(summary, ["# header"], refs)
     assert "## 10 s · tune (1 tasks)" in markdown and "## 300 s · check (1 tasks)" in markdown
     assert "Tasks where linguacodus scores below lgbm-default: t." in markdown
+    assert "(lgbm-default was not run at this budget.)" in markdown  # the 300 s block
 
 
 def test_report_names_the_recorded_preset_and_the_machines_the_runs_recorded():
@@ -456,6 +457,24 @@ def test_report_names_the_recorded_preset_and_the_machines_the_runs_recorded():
     machines = recorded_machines(results)
     assert machines[0] == "CPU-A, 2 cores, 8 GB, Python 3.11; pandas 2.3.3 (2 runs)"
     assert machines[1].startswith("CPU-A, 16 cores") and len(machines) == 2
+
+
+def test_the_report_says_where_linguacodus_s_own_cv_did_not_hold():
+    results = [_result("t", "trivial", 0.5), _result("t", "autogluon", 0.9),
+               _result("t", "linguacodus", 0.6).model_copy(update={
+                   "reported_cv_score": 0.98, "chosen": "A linear model"}),
+               _result("u", "trivial", 10.0, higher=False), _result("u", "autogluon", 2.0, higher=False),
+               _result("u", "linguacodus", 3.0, higher=False).model_copy(update={
+                   "reported_cv_score": 2.9, "chosen": "LightGBM"})]
+    refs = _references(results)
+    block = summarize(results, refs)["budgets"]["10"]["tune"]
+    held = {row["task"]: row for row in block["cv_held"]}
+    # t: CV 0.98 is above the best recorded score (normalised 1.2), the answers give 0.25.
+    assert held["t"]["normalized_gap"] == pytest.approx(1.2 - 0.25) and not held["t"]["held"]
+    assert held["u"]["normalized_gap"] == pytest.approx(0.8875 - 0.875) and held["u"]["held"]
+    markdown = "\n".join(block_markdown(block, refs))
+    assert "| t | A linear model | 0.98 | 0.6 | +0.950 ✗ |" in markdown
+    assert "Tasks where the CV did not hold: t." in markdown
 
 
 @pytest.mark.e2e

@@ -119,6 +119,21 @@ def test_refinement_where_the_data_calls_for_it(task_factory):
     assert refined.find("early_stopping") is not None and refined.training[-1].op == "final_model"
     assert refined.model_step().param("n_estimators") == 2000 and "up to 2000 trees" in changes[0]
     assert refine(applicable(regression)["lgbm-default"], regression)[1] == []  # 180 rows: as is
+    # 80,000 rows at 60 s: not even the recipe's 500 trees fit a quarter of the budget, so
+    # fewer trees with the learning rate raised in proportion (trees × rate stays).
+    tight, changes = refine(applicable(large)["lgbm-default"], large, budget=60)
+    model = tight.model_step()
+    assert 100 <= model.param("n_estimators") < 500 and tight.find("early_stopping") is not None
+    assert model.param("learning_rate") == pytest.approx(0.05 * 500 / model.param("n_estimators"), abs=1e-3)
+    roomy, _ = refine(applicable(large)["lgbm-default"], large, budget=600)
+    assert 500 < roomy.model_step().param("n_estimators") <= 2000
+    assert roomy.model_step().param("learning_rate") == 0.05
+    many = _spec(task_factory, "multiclass").model_copy(update={
+        "n_train": 40_000, "classes": tuple(f"c{i}" for i in range(40))})
+    fast, changes = refine(applicable(many)["lgbm-default"], many, budget=60)
+    model = fast.model_step()
+    assert model.param("n_estimators") < 500 and model.param("learning_rate") > 0.05
+    assert any("learning rate" in change for change in changes)
     assert refine(applicable(large)["lgbm-onehot"], large)[1] == []  # a pipeline: no hold-out set
     compile_solution(large, refined, CompileOptions())
 

@@ -70,11 +70,34 @@ def _block(rows: dict[tuple[str, str], SystemResult], references: dict[str, Refe
                and rows[(t, OURS)].understood_metric not in (None, rows[(t, OURS)].metric)}
     presets = {system: sorted({r.preset for (_, s), r in rows.items() if s == system and r.preset})
                for system in systems}
+    held = _cv_held(rows, references, tasks)
     return {"tasks": tasks, "systems": systems, "presets": presets, "aggregates": aggregates,
             "versus": versus,
-            "below_lgbm_default": below_floor, "misread_metric": misread,
+            "below_lgbm_default": below_floor, "misread_metric": misread, "cv_held": held,
             "normalized": {f"{t}|{s}": v for (t, s), v in norm.items()},
             "results": [r.model_dump() for r in rows.values()]}
+
+
+# A CV score more than this far (in normalised units) above the graded one did not hold.
+CV_HELD_GAP = 0.2
+
+
+def _cv_held(rows: dict[tuple[str, str], SystemResult], references: dict[str, Reference],
+             tasks: list[str]) -> list[dict]:
+    """For each task where linguacodus reported a CV score: the CV, the graded score, both
+    normalised, and whether the CV held (the graded score within CV_HELD_GAP of it)."""
+    held = []
+    for task in tasks:
+        result = rows.get((task, OURS))
+        if result is None or not result.valid or result.reported_cv_score is None:
+            continue
+        as_cv = result.model_copy(update={"score": result.reported_cv_score})
+        cv, graded = normalized(references.get(task), as_cv), normalized(references.get(task), result)
+        gap = None if cv is None or graded is None else round(cv - graded, 4)
+        held.append({"task": task, "chosen": result.chosen, "cv_score": result.reported_cv_score,
+                     "score": result.score, "normalized_gap": gap,
+                     "held": gap is None or gap <= CV_HELD_GAP})
+    return held
 
 
 def summarize(results: list[SystemResult], references: dict[str, Reference],
@@ -156,11 +179,30 @@ def block_markdown(block: dict, references: dict[str, Reference]) -> list[str]:
         for peer, record in block["versus"].items():
             lines.append(f"| {peer} | {record['wins']} | {record['ties']} | {record['losses']} |")
         below = block["below_lgbm_default"]
-        lines += ["", f"Tasks where {OURS} scores below {FLOOR}: "
-                  + (", ".join(below) if below else "none") + "."]
+        if FLOOR in systems:
+            lines += ["", f"Tasks where {OURS} scores below {FLOOR}: "
+                      + (", ".join(below) if below else "none") + "."]
+        else:
+            lines += ["", f"({FLOOR} was not run at this budget.)"]
         if block["misread_metric"]:
             lines += ["", f"Tasks where {OURS} optimised another metric than the declared one: "
                       + ", ".join(f"{t} ({m})" for t, m in block["misread_metric"].items()) + "."]
+        lines += _cv_held_markdown(block.get("cv_held", []))
+    return lines
+
+
+def _cv_held_markdown(held: list[dict]) -> list[str]:
+    if not held:
+        return []
+    lines = ["", f"{OURS}'s own CV score against the private answers (gap in normalised units; "
+             f"a gap above {CV_HELD_GAP} means the CV did not hold):", "",
+             "| task | chosen | CV | private | gap |", "|---|---|---|---|---|"]
+    for row in held:
+        gap = "" if row["normalized_gap"] is None else f"{row['normalized_gap']:+.3f}"
+        lines.append(f"| {row['task']} | {row['chosen'] or ''} | {row['cv_score']:.4g} | "
+                     f"{row['score']:.4g} | {gap}{'' if row['held'] else ' ✗'} |")
+    failed = [row["task"] for row in held if not row["held"]]
+    lines += ["", "Tasks where the CV did not hold: " + (", ".join(failed) if failed else "none") + "."]
     return lines
 
 

@@ -56,6 +56,10 @@ class SystemResult(BaseModel):
     isolation: Isolation = "none"
     understood_metric: str | None = None  # the metric the system says it optimised, if it says
     preset: str | None = None  # the configuration a peer says it ran (AutoGluon's preset)
+    # What a system says of its own choice (linguacodus: its CV score and chosen instruction):
+    # beside the graded score it shows whether the CV held on the private answers.
+    reported_cv_score: float | None = None
+    chosen: str | None = None
     date: str
     command: str
     machine: dict
@@ -119,6 +123,7 @@ def run_system(system: str, task_root: Path, budget: float, work_root: Path, com
                   wall_seconds=execution.wall_seconds, peak_memory_mb=execution.peak_memory_mb,
                   timed_out=execution.timed_out, isolation=execution.isolation,
                   understood_metric=info.get("metric"), preset=info.get("preset"),
+                  reported_cv_score=info.get("cv_score"), chosen=info.get("chosen_instruction"),
                   date=datetime.now(UTC).isoformat(timespec="seconds"),
                   command=command, machine=machine_info())
     if not execution.ok:

@@ -6,13 +6,12 @@ instruction sentences it implements (quoted in the section's header comment).
 
 from __future__ import annotations
 
-import json
 import textwrap
 from dataclasses import dataclass
 
 from linguacodus.codegen.layout import Layout
-from linguacodus.instruction import Step
-from linguacodus.operations import get_operation
+from linguacodus.codegen.literals import assign, py
+from linguacodus.ops import get_operation
 from linguacodus.spec import TaskSpec
 
 
@@ -23,28 +22,6 @@ class Component:
     code: str
     imports: frozenset[str]
     quotes: tuple[str, ...] = ()
-
-
-def py(value: object) -> str:
-    """A Python literal in the house style (double-quoted strings)."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(py(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in value.items()) + "}"
-    return repr(value)
-
-
-def assign(name: str, value: object, width: int = 96) -> str:
-    """``NAME = literal``, one item a line when it would be too long."""
-    line = f"{name} = {py(value)}"
-    if len(line) <= width or not isinstance(value, list | tuple | dict):
-        return line
-    if isinstance(value, dict):
-        items = [f"    {py(k)}: {py(v)}," for k, v in value.items()]
-        return f"{name} = {{\n" + "\n".join(items) + "\n}"
-    return f"{name} = [\n" + "\n".join(f"    {py(v)}," for v in value) + "\n]"
 
 
 def load_component(spec: TaskSpec, layout: Layout, seed: int) -> Component:
@@ -81,15 +58,10 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
         assign("TEXT_COLUMNS", layout.text),
         assign("DATETIME_COLUMNS", layout.datetime),
     ]
-    if layout.frequency:
-        lines += [
-            assign("FREQUENCY_COLUMNS", layout.frequency),
-            "# Each value's share of the rows of train and test together: features, no labels.",
-            "FREQUENCIES = {",
-            "    column: pd.concat([train[column], test[column]]).astype(str).value_counts(normalize=True)",
-            "    for column in FREQUENCY_COLUMNS",
-            "}",
-        ]
+    derived = [get_operation(step.op).features(step, layout) for step in layout.feature_steps]
+    for code in derived:
+        lines += code.setup
+        imports |= code.imports
     if layout.unused:
         lines += [f"# {line}" for line in textwrap.wrap(
             "Not used by this instruction: " + ", ".join(map(str, layout.unused)), 96)]
@@ -99,22 +71,10 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
         "def make_features(frame: pd.DataFrame) -> pd.DataFrame:",
         '    """Select the columns the instruction uses; derive date parts; categories as text."""',
         "    features = frame[NUMERIC_COLUMNS].astype(float)",
-        "    for column in DATETIME_COLUMNS:",
-        '        stamp = pd.to_datetime(frame[column], errors="coerce", format="mixed")',
-        '        for part in ("year", "month", "day", "dayofweek", "dayofyear", "hour"):',
-        '            features[f"{column}_{part}"] = getattr(stamp.dt, part).astype(float)',
-        "        if stamp.dt.tz is not None:",
-        "            stamp = stamp.dt.tz_localize(None)  # the local wall-clock time",
-        "        # Days since 1970 as one number: nearness in time, and trends.",
-        '        features[f"{column}_days"] = (stamp - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)',
+        *[line for code in derived for line in code.body],
         "    for column in CATEGORICAL_COLUMNS:",
         "        # Text form so that 1, True and 'a' are all plain categories; missing stays NaN.",
         "        features[column] = frame[column].astype(str).where(frame[column].notna(), np.nan)",
-        *([
-            "    for column in FREQUENCY_COLUMNS:",
-            "        shares = frame[column].astype(str).map(FREQUENCIES[column])",
-            '        features[f"{column}_frequency"] = shares.astype(float)',
-        ] if layout.frequency else []),
         "    for column in TEXT_COLUMNS:",
         '        features[column] = frame[column].fillna("").astype(str)',
         "    return features",
@@ -123,7 +83,7 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
         "X = make_features(train)",
         "X_test = make_features(test)",
     ]
-    numeric_block = layout.numeric or layout.datetime or layout.frequency
+    numeric_block = layout.numeric or layout.derived
     if numeric_block and (layout.uses_pipeline or layout.impute_numeric is not None):
         lines.append(
             "NUMERIC_FEATURES = [c for c in X.columns if c not in CATEGORICAL_COLUMNS + TEXT_COLUMNS]")
@@ -162,10 +122,7 @@ def _extra_quotes(layout: Layout) -> list[str]:
     quotes = []
     if layout.unused:
         quotes.append("Drop columns that carry no signal: " + ", ".join(map(str, layout.unused)) + ".")
-    if layout.datetime:
-        quotes.append("Expand date columns into parts: " + ", ".join(layout.datetime) + ".")
-    if layout.frequency:
-        quotes.append("Add row shares of the values of: " + ", ".join(layout.frequency) + ".")
+    quotes += [step.text for step in layout.feature_steps]
     if layout.log_target:
         quotes.append("Train on log(1 + target).")
     return quotes
@@ -190,7 +147,7 @@ def _preprocessor_function(layout: Layout, imports: set[str]) -> list[str]:
     if layout.scale_numeric is not None:
         imports.add("from sklearn.preprocessing import StandardScaler")
         numeric_steps.append("StandardScaler()")
-    if layout.numeric or layout.datetime or layout.frequency:
+    if layout.numeric or layout.derived:
         blocks.append(f'("numeric", {_chain(numeric_steps, imports)}, NUMERIC_FEATURES)')
     categorical_steps = []
     if layout.impute_categorical is not None:
@@ -253,51 +210,22 @@ def _chain(steps: list[str], imports: set[str]) -> str:
     return f"make_pipeline({inner}\n        )"
 
 
-_MODEL_CLASSES = {
-    ("lightgbm", True): ("LGBMClassifier", "from lightgbm import LGBMClassifier"),
-    ("lightgbm", False): ("LGBMRegressor", "from lightgbm import LGBMRegressor"),
-    ("xgboost", True): ("XGBClassifier", "from xgboost import XGBClassifier"),
-    ("xgboost", False): ("XGBRegressor", "from xgboost import XGBRegressor"),
-    ("random_forest", True): ("RandomForestClassifier",
-                              "from sklearn.ensemble import RandomForestClassifier"),
-    ("random_forest", False): ("RandomForestRegressor",
-                               "from sklearn.ensemble import RandomForestRegressor"),
-    ("extra_trees", True): ("ExtraTreesClassifier", "from sklearn.ensemble import ExtraTreesClassifier"),
-    ("extra_trees", False): ("ExtraTreesRegressor", "from sklearn.ensemble import ExtraTreesRegressor"),
-    ("logistic_regression", True): ("LogisticRegression",
-                                    "from sklearn.linear_model import LogisticRegression"),
-    ("ridge", False): ("Ridge", "from sklearn.linear_model import Ridge"),
-}
-
-
-def _model_arguments(spec: TaskSpec, layout: Layout) -> list[str]:
+def _model_arguments(layout: Layout) -> list[str]:
     model = layout.model
-    params = {**_defaults(model), **model.params}
-    if model.op == "lightgbm":
-        params["subsample_freq"] = 1
-        params["verbosity"] = -1
-        if params.get("objective") is None:
-            params.pop("objective", None)
-    if model.op == "xgboost":
-        params["tree_method"] = "hist"
-        if layout.native_categories:
-            params["enable_categorical"] = True
-    if model.op in ("random_forest", "extra_trees"):
-        params["n_jobs"] = -1
+    code = get_operation(model.op).model
+    params = code.arguments({**get_operation(model.op).defaults, **model.params},
+                            layout.native_categories)
     args = [f"{key}={py(value)}" for key, value in params.items()]
-    if model.op != "ridge":
+    if code.seeded:
         args.append("random_state=SEED")
     return args
 
 
-def _defaults(step: Step) -> dict:
-    return dict(get_operation(step.op).defaults)
-
-
 def model_component(spec: TaskSpec, layout: Layout) -> Component:
-    name, import_line = _MODEL_CLASSES[(layout.model.op, spec.is_classification)]
+    code = get_operation(layout.model.op).model
+    name, import_line = code.classifier if spec.is_classification else code.regressor
     imports = {import_line}
-    args = _model_arguments(spec, layout)
+    args = _model_arguments(layout)
     construct = f"{name}(\n        " + ",\n        ".join(args) + ",\n    )"
     lines = ["def make_model():", '    """A fresh, unfitted model for each fold."""']
     if layout.uses_pipeline:

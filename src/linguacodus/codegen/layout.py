@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from linguacodus.instruction import Instruction, InstructionError, Step
-from linguacodus.operations import OPERATIONS
+from linguacodus.ops import OPERATIONS
 from linguacodus.spec import ColumnRole, TaskSpec
 
 
@@ -32,6 +32,7 @@ class Layout:
     text: tuple[str, ...]
     datetime: tuple[str, ...]
     frequency: tuple[str, ...]  # categorical columns that also give their values' row shares
+    derived: tuple[str, ...]  # columns the feature steps read (they add numeric columns)
     unused: tuple[str, ...]
     native_categories: bool
     model: Step
@@ -51,6 +52,7 @@ class Layout:
     threshold: Step | None  # binary F1: tune the decision threshold on OOF
     calibrate: Step | None  # probabilities under log loss: power and prior share from OOF
     early_stopping: Step | None  # LightGBM on native features: stop on an inner hold-out
+    feature_steps: tuple[Step, ...]  # steps whose operation adds columns in make_features
     free_text: tuple[str, ...]  # steps the offline compiler does not execute
     probe: bool
 
@@ -61,9 +63,6 @@ class Layout:
             self.impute_numeric or self.scale_numeric or self.impute_categorical
             or self.encode or self.tfidf
         )
-
-
-_NATIVE_MODELS = {"lightgbm", "xgboost"}
 
 
 def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOptions) -> Layout:
@@ -79,14 +78,16 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
                  for s in instruction.section(name) if s.op and OPERATIONS[s.op].section == "model"]
     if misplaced:
         raise InstructionError(f"model operation(s) {', '.join(misplaced)} belong under Model architecture")
+    # Each operation's own rule (ops/<name>.py); what follows checks how they combine.
+    for step in instruction.steps():
+        operation = OPERATIONS[step.op] if step.op is not None else None
+        if operation is not None and operation.check is not None:
+            operation.check(step, spec, instruction)
 
     def step(op: str) -> Step | None:
         return instruction.find(op)
 
     dropped = set(_param(step("drop_columns"), "columns", []))
-    unknown = dropped - set(spec.columns)
-    if unknown:
-        raise InstructionError(f"drop_columns names column(s) the task lacks: {', '.join(sorted(unknown))}")
 
     def role(r: ColumnRole) -> list[str]:
         return [c for c in spec.columns_with(r) if c not in dropped]
@@ -94,39 +95,28 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     tfidf = step("tfidf_text")
     text = role(ColumnRole.TEXT)
     if tfidf is not None and tfidf.param("columns"):
-        wanted = list(tfidf.param("columns"))
-        missing = [c for c in wanted if c not in spec.columns]
-        if missing:
-            raise InstructionError(f"tfidf_text names column(s) the task lacks: {', '.join(missing)}")
-        text = [c for c in wanted if c not in dropped]
+        text = [c for c in tfidf.param("columns") if c not in dropped]
     if tfidf is None:
         text = []
     dates = step("datetime_features")
     datetime = role(ColumnRole.DATETIME) if dates is not None else []
     numeric = role(ColumnRole.NUMERIC)
     categorical = role(ColumnRole.CATEGORICAL)
-    frequency_step = step("frequency_encoding")
-    frequency = list(_param(frequency_step, "columns", []))
-    not_categorical = [c for c in frequency if c not in categorical]
-    if not_categorical:
-        raise InstructionError("frequency_encoding names column(s) that are not categorical "
-                               f"features here: {', '.join(map(str, not_categorical))}")
-    used = set(numeric) | set(categorical) | set(text) | set(datetime)
+    frequency = list(_param(step("frequency_encoding"), "columns", []))
+    feature_steps = tuple(sorted(
+        (s for s in instruction.preprocessing if s.op and OPERATIONS[s.op].features),
+        key=lambda s: OPERATIONS[s.op].position))
+    # datetime_features reads the timestamp columns the roles give; the others name theirs.
+    derived = tuple(dict.fromkeys(
+        c for s in feature_steps
+        for c in (datetime if s.op == "datetime_features" else s.param("columns") or [])))
+    used = set(numeric) | set(categorical) | set(text) | set(derived)
     unused = tuple(c for c in spec.columns if c not in used)
     if not used:
         raise InstructionError(f"'{instruction.title}' leaves no feature column to learn from")
 
     encode = step("encode_categorical")
     native = encode is not None and encode.param("method") == "native"
-    if encode is not None and encode.param("method") not in ("native", "onehot", "ordinal"):
-        raise InstructionError(
-            f"encode_categorical method must be native, onehot or ordinal, not {encode.param('method')!r}"
-        )
-    if native and model.op not in _NATIVE_MODELS:
-        raise InstructionError(
-            f"native categorical encoding needs lightgbm or xgboost, not {model.op}; "
-            "use encode_categorical(method='onehot')"
-        )
     if native and text:
         raise InstructionError(
             "native categorical encoding can't be combined with TF-IDF text features; "
@@ -136,43 +126,17 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     kfold = step("kfold")
     n_splits = int(_param(kfold, "n_splits", 5))
     stratified = bool(_param(kfold, "stratified", True)) and spec.is_classification
-    if n_splits < 2:
-        raise InstructionError("kfold needs n_splits >= 2")
     group_by = _param(kfold, "group_by", None)
-    if group_by is not None and group_by not in spec.columns:
-        raise InstructionError(f"kfold groups by {group_by!r}, a column the task lacks")
     max_rows = _param(step("subsample_rows"), "max_rows", None)
     if options.probe_rows is not None:
         n_splits = min(n_splits, options.probe_folds)
         max_rows = min(max_rows or options.probe_rows, options.probe_rows)
-    if step("tune_threshold") is not None and spec.submission_format != "label":
-        raise InstructionError("tune_threshold applies to label submissions only; "
-                               f"this task submits {spec.submission_format}")
-    if step("calibrate_probabilities") is not None \
-            and spec.submission_format not in ("binary_probability", "class_probabilities"):
-        raise InstructionError("calibrate_probabilities applies to probability submissions only; "
-                               f"this task submits {spec.submission_format}")
     final_method = _param(step("final_model"), "method", "fold_average")
-    if final_method not in ("fold_average", "refit"):
-        raise InstructionError(f"final_model method must be fold_average or refit, not {final_method!r}")
-
     early_stopping = step("early_stopping")
-    if early_stopping is not None:
-        if model.op != "lightgbm":
-            raise InstructionError(f"early_stopping is implemented for lightgbm, not {model.op}")
-        if final_method != "fold_average":
-            raise InstructionError("early_stopping needs final_model(method='fold_average'): "
-                                   "a refit on every row has no rows left to stop on")
-        if text or step("impute_numeric") or step("scale_numeric") or step("impute_categorical") \
-                or (encode is not None and not native):
-            raise InstructionError("early_stopping needs the model to see the features directly "
-                                   "(native categories, no imputation, scaling or TF-IDF)")
-        if not 0 < float(early_stopping.param("valid_share")) < 0.5:
-            raise InstructionError("early_stopping valid_share must be between 0 and 0.5")
 
     return Layout(
         numeric=tuple(numeric), categorical=tuple(categorical), text=tuple(text),
-        datetime=tuple(datetime), frequency=tuple(frequency), unused=unused,
+        datetime=tuple(datetime), frequency=tuple(frequency), derived=derived, unused=unused,
         native_categories=native, model=model,
         impute_numeric=step("impute_numeric"), scale_numeric=step("scale_numeric"),
         impute_categorical=step("impute_categorical"), encode=encode, tfidf=tfidf,
@@ -184,6 +148,7 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
         threshold=step("tune_threshold"),
         calibrate=step("calibrate_probabilities"),
         early_stopping=early_stopping,
+        feature_steps=feature_steps,
         free_text=tuple(s.text for s in instruction.steps() if s.op is None),
         probe=options.probe_rows is not None,
     )

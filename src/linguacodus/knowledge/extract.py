@@ -14,20 +14,12 @@ import json
 from pathlib import Path
 
 from linguacodus.instruction import Instruction, InstructionError, Provenance, Step
-from linguacodus.operations import get_operation
+from linguacodus.ops import OPERATIONS, get_operation, model_operations
 
-# Dotted-name suffix → model operation (None: recognised, but no operation implements it).
+# Dotted-name suffix → model operation and its name in words: the calls each model
+# operation declares (ops/<name>.py), then models recognised that no operation implements.
 _MODELS: dict[str, tuple[str | None, str]] = {
-    "LGBMClassifier": ("lightgbm", "LightGBM"), "LGBMRegressor": ("lightgbm", "LightGBM"),
-    "lightgbm.train": ("lightgbm", "LightGBM"),
-    "XGBClassifier": ("xgboost", "XGBoost"), "XGBRegressor": ("xgboost", "XGBoost"),
-    "xgboost.train": ("xgboost", "XGBoost"),
-    "RandomForestClassifier": ("random_forest", "random forest"),
-    "RandomForestRegressor": ("random_forest", "random forest"),
-    "ExtraTreesClassifier": ("extra_trees", "extra trees"),
-    "ExtraTreesRegressor": ("extra_trees", "extra trees"),
-    "LogisticRegression": ("logistic_regression", "logistic regression"),
-    "Ridge": ("ridge", "ridge regression"),
+    **{call: (op.name, op.model.title) for op in model_operations() for call in op.extracts},
     "CatBoostClassifier": (None, "CatBoost gradient boosting"),
     "CatBoostRegressor": (None, "CatBoost gradient boosting"),
     "nn.Sequential": (None, "a PyTorch neural network"),
@@ -38,19 +30,11 @@ _MODELS: dict[str, tuple[str | None, str]] = {
     "SVC": (None, "a support vector machine"),
     "KNeighborsClassifier": (None, "k-nearest neighbours"),
 }
-# Dotted-name suffix or method name → preprocessing / training operation and parameters.
+# Dotted-name suffix or method name → preprocessing / training operation and the parameters
+# the call implies, as each operation declares them.
 _STEPS: dict[str, tuple[str, dict]] = {
-    "fillna": ("impute_numeric", {}), "SimpleImputer": ("impute_numeric", {}),
-    "get_dummies": ("encode_categorical", {"method": "onehot"}),
-    "OneHotEncoder": ("encode_categorical", {"method": "onehot"}),
-    "LabelEncoder": ("encode_categorical", {"method": "ordinal"}),
-    "OrdinalEncoder": ("encode_categorical", {"method": "ordinal"}),
-    "StandardScaler": ("scale_numeric", {}), "MinMaxScaler": ("scale_numeric", {}),
-    "TfidfVectorizer": ("tfidf_text", {}), "CountVectorizer": ("tfidf_text", {}),
-    "to_datetime": ("datetime_features", {}),
-    "log1p": ("log_target", {}),
-    "KFold": ("kfold", {"stratified": False}), "StratifiedKFold": ("kfold", {"stratified": True}),
-    "cross_val_score": ("kfold", {"stratified": False}),
+    call: (op.name, dict(fixed)) for op in OPERATIONS.values() if op.model is None
+    for call, fixed in op.extracts.items()
 }
 _FREE_TRAINING = {
     "train_test_split": "Validate on a random hold-out split (train_test_split).",
@@ -161,11 +145,8 @@ def extract_instruction(source: str, title: str = "Extracted instruction",
             op, fixed = _STEPS[step_key]
             bucket = training if op == "kfold" else preprocessing
             if op not in bucket:
-                extra = {}
-                if op == "kfold" and isinstance(params.get("n_splits"), int):
-                    extra["n_splits"] = params["n_splits"]
-                if op == "impute_numeric" and params.get("strategy") in ("mean", "median", "most_frequent"):
-                    extra["strategy"] = params["strategy"]
+                pick = get_operation(op).extract_params
+                extra = pick(params) if pick is not None else {}
                 bucket[op] = Step(text=f"Recognised `{step_key}`.", op=op, params={**fixed, **extra})
             continue
         free = _match(name, _FREE_TRAINING)

@@ -10,11 +10,9 @@ search (search.Search.probe) has the last word on large data.
 from __future__ import annotations
 
 from linguacodus.instruction import Instruction, make_step
+from linguacodus.ops import OPERATIONS
 from linguacodus.spec import ColumnRole, TaskSpec
 
-# Rough seconds to fit one fold on 1,000 rows and 20 features, single-threaded.
-_SECONDS_PER_1K = {"ridge": 0.01, "logistic_regression": 0.05, "lightgbm": 0.25, "xgboost": 0.3,
-                   "random_forest": 0.4, "extra_trees": 0.3}
 _LOG_METRICS = {"rmsle", "rmse_log"}
 _THRESHOLD_METRICS = {"f1", "f1_macro", "qwk"}
 _ROBUST_METRICS = {"mae", "mape"}
@@ -22,20 +20,57 @@ _ROBUST_METRICS = {"mae", "mape"}
 # its tree count fits the data instead of a default chosen for another size.
 EARLY_STOPPING_ROWS = 1000
 EARLY_STOPPING_TREES = 2000
+BUDGET_SHARE_FOR_TREES = 0.25  # the most trees a candidate may plan is what fits in this share
+MIN_TREES = 100
+MAX_LEARNING_RATE = 0.3
 
 
-def estimated_seconds(instruction: Instruction, spec: TaskSpec) -> float:
-    """A rough full-run time: folds × fit time scaled by rows, features and trees."""
+def estimated_seconds(instruction: Instruction, spec: TaskSpec, per_class: bool = False) -> float:
+    """A rough full-run time: folds × fit time scaled by rows, features and trees (per_class:
+    and by the classes, for boosting that grows a tree a class each round; the critics'
+    budget threshold was chosen on the estimate without it)."""
     if instruction.is_blend:
-        return sum(estimated_seconds(member, spec) for member in instruction.members)
+        return sum(estimated_seconds(member, spec, per_class) for member in instruction.members)
     model = instruction.model_step()
     kfold, subsample = instruction.find("kfold"), instruction.find("subsample_rows")
     folds = kfold.param("n_splits") if kfold else 5
     rows = min(spec.n_train, subsample.param("max_rows")) if subsample else spec.n_train
     features = max(1, len(spec.columns)) / 20
-    linear = model.op in ("ridge", "logistic_regression")
+    operation = OPERATIONS.get(model.op)
+    linear = operation is not None and operation.family == "linear"
     trees = 1.0 if linear else (model.param("n_estimators") or 300) / 500
-    return folds * _SECONDS_PER_1K.get(model.op, 0.5) * rows / 1000 * features * trees
+    # ModelCode.seconds_per_1k: one fold on 1,000 rows and 20 features, single-threaded.
+    per_1k = operation.model.seconds_per_1k if operation is not None and operation.model else 0.5
+    grows_per_class = operation is not None and operation.model is not None \
+        and operation.model.tree_per_class
+    classes = len(spec.classes) if per_class and grows_per_class and spec.task_type == "multiclass" else 1
+    return folds * per_1k * rows / 1000 * features * trees * classes
+
+
+def _fit_trees_to_budget(instruction: Instruction, spec: TaskSpec, params: dict,
+                        budget: float) -> dict:
+    """Fewer trees where the planned ones would take more than BUDGET_SHARE_FOR_TREES of the
+    budget: first down to the recipe's own count, then below it (not under MIN_TREES) with
+    the learning rate raised in proportion, so that trees × rate, the reach of the
+    ensemble, stays."""
+    model = instruction.model_step()
+    current = int(model.param("n_estimators") or 0)
+
+    def seconds(trees: int) -> float:
+        step = make_step("lightgbm", **{**params, "n_estimators": trees})
+        return estimated_seconds(instruction.model_copy(update={"model": (step,)}), spec, per_class=True)
+
+    allowed = BUDGET_SHARE_FOR_TREES * budget
+    planned = params["n_estimators"]
+    if seconds(planned) <= allowed:
+        return params
+    fitted = int(planned * allowed / seconds(planned))
+    if fitted >= current:
+        return {**params, "n_estimators": fitted}
+    trees = max(MIN_TREES, fitted)
+    rate = float(model.param("learning_rate"))
+    return {**params, "n_estimators": trees,
+            "learning_rate": round(min(MAX_LEARNING_RATE, rate * current / trees), 3)}
 
 
 def critique(instruction: Instruction, spec: TaskSpec, budget: float | None) -> tuple[float, list[str]]:
@@ -73,8 +108,10 @@ def critique(instruction: Instruction, spec: TaskSpec, budget: float | None) -> 
     return round(penalty, 4), reasons
 
 
-def refine(instruction: Instruction, spec: TaskSpec) -> tuple[Instruction, list[str]]:
-    """The instruction with the changes the data calls for, and what changed."""
+def refine(instruction: Instruction, spec: TaskSpec,
+           budget: float | None = None) -> tuple[Instruction, list[str]]:
+    """The instruction with the changes the data calls for, and what changed (with a
+    budget: no more trees than a quarter of it is expected to fit)."""
     if instruction.is_blend:
         return instruction, []
     changes = []
@@ -100,11 +137,16 @@ def refine(instruction: Instruction, spec: TaskSpec) -> tuple[Instruction, list[
             and "early_stopping" not in ops and (final is None or final.param("method") == "fold_average"):
         last = training.pop()
         training += [make_step("early_stopping"), last]
-        trees = max(int(model.param("n_estimators") or 0), EARLY_STOPPING_TREES)
-        models = [make_step("lightgbm", **{**model.params, "n_estimators": trees})
-                  if step is model else step for step in models]
-        changes.append(f"early stopping (up to {trees} trees): on {spec.n_train} rows the tree "
-                       "count should fit the data")
+        current = int(model.param("n_estimators") or 0)
+        params = {**model.params, "n_estimators": max(current, EARLY_STOPPING_TREES)}
+        if budget is not None:
+            params = _fit_trees_to_budget(instruction, spec, params, budget)
+        models = [make_step("lightgbm", **params) if step is model else step for step in models]
+        changes.append(f"early stopping (up to {params['n_estimators']} trees"
+                       + (f", learning rate {params['learning_rate']}"
+                          if "learning_rate" in params and params["learning_rate"] !=
+                          model.param("learning_rate") else "")
+                       + f"): on {spec.n_train} rows the tree count should fit the data")
     if not changes:
         return instruction, []
     note = instruction.provenance.note + "; refined: " + "; ".join(changes)

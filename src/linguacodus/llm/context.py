@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from linguacodus.instruction import Instruction, InstructionError, Provenance, Step, render_markdown
-from linguacodus.operations import OPERATIONS, SECTIONS
+from linguacodus.ops import OPERATIONS, SECTIONS
 from linguacodus.spec import TaskSpec
 from linguacodus.task import TaskData
 

@@ -1,0 +1,27 @@
+"""Python literals in the house style, for every value that reaches generated code."""
+
+from __future__ import annotations
+
+import json
+
+
+def py(value: object) -> str:
+    """A Python literal in the house style (double-quoted strings)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(py(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def assign(name: str, value: object, width: int = 96) -> str:
+    """``NAME = literal``, one item a line when it would be too long."""
+    line = f"{name} = {py(value)}"
+    if len(line) <= width or not isinstance(value, list | tuple | dict):
+        return line
+    if isinstance(value, dict):
+        items = [f"    {py(k)}: {py(v)}," for k, v in value.items()]
+        return f"{name} = {{\n" + "\n".join(items) + "\n}"
+    return f"{name} = [\n" + "\n".join(f"    {py(v)}," for v in value) + "\n]"

@@ -1,0 +1,83 @@
+"""What an operation is: the record every operation module defines as OPERATION."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from linguacodus.instruction import Instruction, Step
+    from linguacodus.spec import TaskSpec
+
+Section = Literal["preprocessing", "model", "training", "postprocess"]
+SECTIONS: tuple[Section, ...] = ("preprocessing", "model", "training", "postprocess")
+ALL_TASKS = frozenset({"binary", "multiclass", "regression"})
+CLASSIFICATION = frozenset({"binary", "multiclass"})
+
+# check(step, spec, instruction): raise InstructionError where the step can't work as written.
+Check = Callable[["Step", "TaskSpec", "Instruction"], None]
+
+
+@dataclass(frozen=True)
+class FeatureCode:
+    """What a feature operation adds to the generated script: setup lines at module level
+    (before make_features; they may read train and test, never the target) and body lines
+    inside make_features(frame), which adds columns to ``features``."""
+
+    setup: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    imports: frozenset[str] = frozenset()
+
+
+# features(step, layout) → FeatureCode; layout is the resolved codegen.layout.Layout.
+Features = Callable[["Step", Any], FeatureCode]
+
+
+@dataclass(frozen=True)
+class ModelCode:
+    """What a model family emits and costs.
+
+    classifier/regressor: (class name, import line); arguments(params, native_categories):
+    the constructor's keyword arguments from the step's parameters merged with the defaults."""
+
+    title: str  # how extraction names the family in a step's sentence
+    classifier: tuple[str, str] | None
+    regressor: tuple[str, str] | None
+    arguments: Callable[[dict[str, Any], bool], dict[str, Any]] = lambda params, native: params
+    seeded: bool = True  # takes random_state=SEED
+    native_categories: bool = False  # splits on pandas categories itself
+    early_stopping: bool = False  # the generated fit() can stop it on an inner hold-out
+    tree_per_class: bool = False  # boosting: one tree a class each round (many-class cost)
+    cost_rank: int = 5  # relative fitting cost, cheapest first (the first valid attempt)
+    seconds_per_1k: float = 0.5  # one fold on 1,000 rows and 20 features, single-threaded
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    section: Section
+    position: int  # where the registry lists it (instructions, the LLM's format, docs)
+    describe: Callable[[Mapping[str, Any]], str]  # the sentence an instruction shows
+    defaults: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    family: str | None = None  # model operations: "tree" or "linear"
+    task_types: frozenset[str] = ALL_TASKS
+    check: Check | None = None
+    # Code calls (dotted-name suffixes) that extraction reads as this operation, with the
+    # parameters each implies; extract_params picks the literal arguments it understands.
+    extracts: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    extract_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    model: ModelCode | None = None
+    features: Features | None = None  # feature operations: the code they add to make_features
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))
+        object.__setattr__(self, "extracts", MappingProxyType(
+            {key: MappingProxyType(dict(value)) for key, value in self.extracts.items()}))
+        if (self.section == "model") != (self.model is not None):
+            raise ValueError(f"operation {self.name}: model operations, and only they, have ModelCode")
+
+
+def names(columns: Any) -> str:
+    return ", ".join(map(str, columns)) if columns else "none"

@@ -1,0 +1,20 @@
+"""TF-IDF features of word n-grams from text columns."""
+
+from linguacodus.errors import InstructionError
+from linguacodus.ops.base import Operation, names
+
+
+def _check(step, spec, instruction) -> None:
+    missing = [c for c in step.param("columns") or [] if c not in spec.columns]
+    if missing:
+        raise InstructionError(f"tfidf_text names column(s) the task lacks: {', '.join(missing)}")
+
+
+OPERATION = Operation(
+    "tfidf_text", "preprocessing", 8,
+    lambda p: f"Turn text columns ({names(p['columns'])}) into TF-IDF features of word "
+              f"1- to {p['ngram_max']}-grams, at most {p['max_features']} terms each.",
+    defaults={"columns": [], "max_features": 20000, "ngram_max": 2, "min_df": 2},
+    check=_check,
+    extracts={"TfidfVectorizer": {}, "CountVectorizer": {}},
+)
