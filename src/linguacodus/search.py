@@ -4,7 +4,8 @@
    failures on the way), so a valid result exists as early as possible.
 2. The remaining candidates are ranked by a quick probe (subsample, fewer folds, no
    submission) when the data is large enough for that to save time.
-3. They get full runs in that order while the budget allows.
+3. They get full runs in that order while the budget allows; a candidate whose probe
+   predicts a full run longer than the time left is skipped, not started.
 4. Where a weighted blend of the valid solutions beats the best of them on out-of-fold
    predictions by more than the bootstrap noise of that gain, and time allows, the blend
    runs as one more solution.
@@ -335,11 +336,21 @@ class Search:
             order = sorted(pending, key=lambda i: -scores[i].utility if i in scores else float("inf"))
             pending = {i: pending[i] for i in order}
 
+        probed = {a.candidate: a.execution.wall_seconds for a in self.journal.attempts
+                  if a.purpose == "probe" and a.valid}
         for index, instruction in pending.items():
             typical = statistics.median(a.execution.wall_seconds for a in full) if full else 0.0
-            if self.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, 1.2 * typical):
+            left = self.remaining() - RESERVE_SECONDS
+            if left < max(MIN_ATTEMPT_SECONDS, 1.2 * typical):
                 self.on_event(f"skipping '{instruction.title}': {self.remaining():.0f} s left")
                 continue
+            if index in probed:
+                needed = predicted_full_seconds(probed[index], instruction, self.spec.n_train,
+                                                self.settings.probe_rows)
+                if needed > left:
+                    self.on_event(f"skipping '{instruction.title}': about {needed:.0f} s by its "
+                                  f"probe, {left:.0f} s left")
+                    continue
             finish(index, self.run_candidate(index, instruction, "full"))
 
         if self.brain is not None and self.brain.writes_code:
@@ -356,6 +367,17 @@ class Search:
             candidates=tuple(CandidateResult(index=i, **r) for i, r in results.items()),
             best=best, first_valid_seconds=first_valid, attempts=tuple(self.journal.attempts),
         )
+
+
+def predicted_full_seconds(probe_seconds: float, instruction: Instruction, n_train: int,
+                           probe_rows: int, probe_folds: int = CompileOptions.probe_folds) -> float:
+    """A full run's seconds from its probe's: the fitting part scaled by rows and folds
+    (linear in rows: optimistic for forests, so a candidate is skipped only where even
+    that does not fit)."""
+    kfold = instruction.find("kfold") if not instruction.is_blend else None
+    folds = int(kfold.param("n_splits")) if kfold is not None else 5
+    fitting = max(0.0, probe_seconds - STARTUP_SECONDS)
+    return STARTUP_SECONDS + fitting * max(1.0, n_train / probe_rows) * max(1.0, folds / probe_folds)
 
 
 def failure_text(record: Attempt, folder: Path) -> str:

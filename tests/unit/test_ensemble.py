@@ -117,3 +117,16 @@ def test_a_blend_gain_within_the_bootstrap_noise_is_told_apart_from_a_real_one(r
     other = truth.to_numpy() + rng.normal(scale=1.0, size=2000)
     gain, noise = blend_gain(spec, [first, other], [0.5, 0.5], truth)
     assert gain > 5 * noise > 0
+
+
+def test_a_full_run_is_predicted_from_its_probe(regression):
+    from linguacodus.search import predicted_full_seconds
+
+    _, spec = regression
+    five_folds = propose(spec, k=1)[0]
+    assert five_folds.find("kfold").param("n_splits") == 5
+    # 9.6 s on 2,000 rows and 3 folds: 8.6 s of fitting, × 4273/2000 rows, × 5/3 folds.
+    assert predicted_full_seconds(9.6, five_folds, 4273, 2000) == pytest.approx(
+        1 + 8.6 * 4273 / 2000 * 5 / 3)
+    # Never predicted faster than the probe itself, however small the data.
+    assert predicted_full_seconds(9.6, five_folds, 500, 2000) == pytest.approx(1 + 8.6 * 5 / 3)
