@@ -115,3 +115,21 @@ def llm_settings(tmp_path: Path):
     from linguacodus.llm.config import LLMSettings
 
     return LLMSettings(timeout=1.0, max_retries=2, backoff=0.01, cache_dir=tmp_path / "llm-cache")
+
+
+def cv_scores(task, spec, instructions: dict, folder: Path) -> dict:
+    """Compile and run each named instruction in the sandbox; their CV scores by name
+    (each run must succeed and grade valid)."""
+    from linguacodus.codegen.compiler import compile_solution
+    from linguacodus.grading import grade_attempt
+    from linguacodus.sandbox import Limits, run_script
+
+    scores = {}
+    for name, instruction in instructions.items():
+        execution = run_script(compile_solution(spec, instruction).script, folder / name,
+                               task.path, Limits(120))
+        assert execution.ok, execution.stderr_tail
+        grade = grade_attempt(spec, folder / name, task.train, task.sample_submission)
+        assert grade.valid, grade.reason
+        scores[name] = grade.cv_score
+    return scores

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import cv_scores
 from linguacodus.codegen.compiler import compile_solution
 from linguacodus.codegen.layout import CompileOptions
 from linguacodus.grading import grade_attempt
@@ -184,14 +185,7 @@ def test_calibrated_probabilities_never_score_worse_on_oof_and_reach_the_submiss
     calibrated = next(c for c in propose(spec, k=4) if c.model_step().op == "lightgbm")
     assert calibrated.find("calibrate_probabilities") is not None  # log loss: the rules add it
     plain = calibrated.model_copy(update={"postprocess": ()})
-    scores = {}
-    for name, instruction in {"plain": plain, "calibrated": calibrated}.items():
-        execution = run_script(compile_solution(spec, instruction).script, tmp_path / name,
-                               task.path, Limits(120))
-        assert execution.ok, execution.stderr_tail
-        grade = grade_attempt(spec, tmp_path / name, task.train, task.sample_submission)
-        assert grade.valid, grade.reason
-        scores[name] = grade.cv_score
+    scores = cv_scores(task, spec, {"plain": plain, "calibrated": calibrated}, tmp_path)
     assert "calibration: power" in (tmp_path / "calibrated" / "stdout.txt").read_text()
     # (power 1, share 0) is among the choices, so calibration can only lower the OOF loss;
     # 180 rows of 4 classes make LightGBM overconfident, so here it lowers it.
@@ -229,14 +223,7 @@ def test_a_many_valued_categorical_gives_its_values_row_shares(tmp_path):
     assert encoded.find("frequency_encoding").param("columns") == ["shop"]
     plain = encoded.model_copy(update={"preprocessing": tuple(
         s for s in encoded.preprocessing if s.op != "frequency_encoding")})
-    scores = {}
-    for name, instruction in {"plain": plain, "encoded": encoded}.items():
-        execution = run_script(compile_solution(spec, instruction).script, tmp_path / name,
-                               task.path, Limits(120))
-        assert execution.ok, execution.stderr_tail
-        grade = grade_attempt(spec, tmp_path / name, task.train, task.sample_submission)
-        assert grade.valid, grade.reason
-        scores[name] = grade.cv_score
+    scores = cv_scores(task, spec, {"plain": plain, "encoded": encoded}, tmp_path)
     assert scores["encoded"] < 0.5 * scores["plain"], scores
 
 
@@ -268,12 +255,7 @@ def test_test_rows_from_unseen_groups_are_validated_by_group(tmp_path):
     assert "each name value's rows in one fold" in grouped.find("kfold").text
     random_folds = grouped.model_copy(update={"training": tuple(
         make_step("kfold", n_splits=5) if s.op == "kfold" else s for s in grouped.training)})
-    scores = {}
-    for name, instruction in {"grouped": grouped, "random": random_folds}.items():
-        script = compile_solution(spec, instruction).script
-        execution = run_script(script, tmp_path / name, task.path, Limits(120))
-        assert execution.ok, execution.stderr_tail
-        scores[name] = grade_attempt(spec, tmp_path / name, task.train, task.sample_submission).cv_score
+    scores = cv_scores(task, spec, {"grouped": grouped, "random": random_folds}, tmp_path)
     assert "StratifiedGroupKFold" in compile_solution(spec, grouped).script
     assert scores["random"] > 0.9  # the names memorised
     assert scores["grouped"] < 0.4  # chance is about 1/6: nothing holds on new colleges

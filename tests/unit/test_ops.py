@@ -4,6 +4,7 @@ import textwrap
 
 import pytest
 
+from conftest import cv_scores
 from linguacodus import ops
 from linguacodus.codegen.compiler import compile_solution
 from linguacodus.grading import grade_attempt
@@ -123,10 +124,5 @@ def test_text_statistics_give_a_tree_model_the_shape_of_the_text(tmp_path):
     assert gbm.find("text_statistics").param("columns") == ["review"]
     plain = gbm.model_copy(update={"preprocessing": tuple(
         s for s in gbm.preprocessing if s.op != "text_statistics")})
-    scores = {}
-    for name, instruction in {"plain": plain, "statistics": gbm}.items():
-        execution = run_script(compile_solution(spec, instruction).script, tmp_path / name,
-                               task.path, Limits(120))
-        assert execution.ok, execution.stderr_tail
-        scores[name] = grade_attempt(spec, tmp_path / name, task.train, task.sample_submission).cv_score
+    scores = cv_scores(task, spec, {"plain": plain, "statistics": gbm}, tmp_path)
     assert scores["statistics"] > 0.95 and scores["plain"] < 0.7, scores
