@@ -31,7 +31,6 @@ class Layout:
     categorical: tuple[str, ...]
     text: tuple[str, ...]
     datetime: tuple[str, ...]
-    frequency: tuple[str, ...]  # categorical columns that also give their values' row shares
     derived: tuple[str, ...]  # columns the feature steps read (they add numeric columns)
     unused: tuple[str, ...]
     native_categories: bool
@@ -102,7 +101,6 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     datetime = role(ColumnRole.DATETIME) if dates is not None else []
     numeric = role(ColumnRole.NUMERIC)
     categorical = role(ColumnRole.CATEGORICAL)
-    frequency = list(_param(step("frequency_encoding"), "columns", []))
     feature_steps = tuple(sorted(
         (s for s in instruction.preprocessing if s.op and OPERATIONS[s.op].features),
         key=lambda s: OPERATIONS[s.op].position))
@@ -136,7 +134,7 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
 
     return Layout(
         numeric=tuple(numeric), categorical=tuple(categorical), text=tuple(text),
-        datetime=tuple(datetime), frequency=tuple(frequency), derived=derived, unused=unused,
+        datetime=tuple(datetime), derived=derived, unused=unused,
         native_categories=native, model=model,
         impute_numeric=step("impute_numeric"), scale_numeric=step("scale_numeric"),
         impute_categorical=step("impute_categorical"), encode=encode, tfidf=tfidf,

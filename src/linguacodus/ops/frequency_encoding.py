@@ -20,7 +20,7 @@ def _check(step, spec, instruction) -> None:
 def _features(step, layout) -> FeatureCode:
     return FeatureCode(
         setup=(
-            assign("FREQUENCY_COLUMNS", layout.frequency),
+            assign("FREQUENCY_COLUMNS", list(step.param("columns"))),
             "# Each value's share of the rows of train and test together: features, no labels.",
             "FREQUENCIES = {",
             "    column: pd.concat([train[column], test[column]]).astype(str).value_counts(normalize=True)",
