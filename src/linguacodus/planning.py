@@ -112,19 +112,36 @@ def common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:
     return steps
 
 
+def validation_params(spec: TaskSpec) -> dict:
+    """The kfold parameters that make the CV score hold on the test rows: forward folds
+    where they lie later in time, whole groups (or blocks of days) where they are new ones."""
+    if spec.forward_column:
+        return {"order_by": spec.forward_column, "stratified": False}
+    if spec.group_column:
+        blocks = {"group_days": spec.group_days} if spec.group_days else {}
+        return {"group_by": spec.group_column, **blocks}
+    return {}
+
+
+def final_method(spec: TaskSpec) -> str:
+    """Forward folds' models never see the latest rows: the test set gets a refit on all."""
+    return "refit" if spec.forward_column else "fold_average"
+
+
 def training_steps(spec: TaskSpec) -> list[Step]:
     steps = []
-    grouped = {"group_by": spec.group_column} if spec.group_column else {}
+    validation = validation_params(spec)
     if spec.is_classification:
         smallest = max(2, int(round((spec.minority_share or 0) * spec.n_train)))
-        steps.append(make_step("kfold", n_splits=min(5, smallest), stratified=True, **grouped))
+        steps.append(make_step("kfold", **{"n_splits": min(5, smallest), "stratified": True,
+                                           **validation}))
         if (spec.minority_share or 1) < 0.2 and spec.metric in _WEIGHTED_METRICS:
             steps.append(make_step("class_weight"))
     else:
-        steps.append(make_step("kfold", n_splits=5, stratified=False, **grouped))
+        steps.append(make_step("kfold", **{"n_splits": 5, "stratified": False, **validation}))
     if spec.n_train > 200_000:
         steps.append(make_step("subsample_rows", max_rows=200_000))
-    steps.append(make_step("final_model", method="fold_average"))
+    steps.append(make_step("final_model", method=final_method(spec)))
     return steps
 
 
@@ -140,6 +157,8 @@ def postprocess_steps(spec: TaskSpec) -> tuple[Step, ...]:
     if spec.task_type != "regression":
         return ()
     lower = 0 if spec.metric in _LOG_METRICS else None
+    if spec.forward_column and lower is None:
+        return ()  # the test rows lie beyond the training range: its bounds need not hold
     return (make_step("clip_predictions", lower=lower),)
 
 

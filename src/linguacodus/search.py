@@ -228,6 +228,10 @@ class Search:
         truth = self.task.train.loc[self.task.train[self.spec.target].notna(), self.spec.target]
         if len(truth) != len(raws[0]):  # members fitted on a subsample: nothing to align
             return None
+        # Forward folds leave the earliest rows unpredicted (NaN): weigh on the rows all have.
+        predicted = np.logical_and.reduce([np.isfinite(r.reshape(len(r), -1)).all(axis=1) for r in raws])
+        if not predicted.all():
+            raws, truth = [r[predicted] for r in raws], truth[predicted]
         try:
             weights, value = fit_blend(self.spec, raws, truth)
         except ValueError as error:

@@ -19,6 +19,7 @@ from linguacodus.metrics import (
     default_metric,
     find_metric,
 )
+from linguacodus.splits import find_day_blocks, find_forward_column, find_group_column
 from linguacodus.task import TaskData, TaskError
 
 SubmissionFormat = Literal["value", "label", "binary_probability", "class_probabilities", "ranking"]
@@ -64,6 +65,8 @@ class TaskSpec(BaseModel):
     dropped_columns: tuple[str, ...] = ()  # in train only, neither target nor id
     levels: dict[str, int] = {}  # categorical column → distinct values in train and test
     group_column: str | None = None  # test rows come from values of it never seen in train
+    group_days: int | None = None  # group_column's timestamps grouped in blocks of days
+    forward_column: str | None = None  # test rows lie beyond the training rows' range of it
     n_train: int
     n_test: int
     missing_share: float
@@ -151,10 +154,26 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
 
     levels = {c: int(pd.concat([train[c], test[c]]).nunique()) for c, r in roles.items()
               if r == ColumnRole.CATEGORICAL}
-    group_column = _find_group_column(train, test, roles)
-    if group_column is not None:
+    by_role = {role: [c for c, r in roles.items() if r == role] for role in ColumnRole}
+    group_days = None
+    forward_column = find_forward_column(train, test, by_role[ColumnRole.NUMERIC],
+                                         by_role[ColumnRole.DATETIME])
+    group_column = None if forward_column else find_group_column(
+        train, test, by_role[ColumnRole.CATEGORICAL] + by_role[ColumnRole.TEXT]
+        + by_role[ColumnRole.IDENTIFIER])
+    if forward_column is not None:
+        warnings.append(f"test rows lie after the training rows in {forward_column!r}: "
+                        "validation fits on earlier rows and scores the next ones")
+    elif group_column is not None:
         warnings.append(f"test rows come from {group_column!r} values that train.csv lacks: "
                         "validation keeps each value's rows in one fold")
+    else:
+        blocks = find_day_blocks(train, test, by_role[ColumnRole.DATETIME])
+        if blocks is not None:
+            group_column, group_days = blocks
+            warnings.append(f"test rows fall on days of {group_column!r} that train.csv lacks, in "
+                            f"runs of about {group_days} day(s): validation holds out blocks of "
+                            f"{group_days} whole day(s)")
     minority = target_min = skew = None
     if task_type == "regression":
         values = pd.to_numeric(y, errors="coerce")
@@ -183,6 +202,8 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
         dropped_columns=dropped,
         levels=levels,
         group_column=group_column,
+        group_days=group_days,
+        forward_column=forward_column,
         n_train=len(train),
         n_test=len(test),
         missing_share=float(train[features].isna().mean().mean()) if features else 0.0,
@@ -346,31 +367,6 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
 _DATE = re.compile(
     r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})([ T]\d{1,2}:\d{2}.*)?$"
 )
-
-
-# A column whose values repeat in train (at least GROUP_ROWS rows a value on average) but
-# mostly don't appear in test (under GROUP_OVERLAP of the test rows) marks groups: the test
-# set holds new groups (new colleges, new people), and a random K-fold that splits a group
-# between fit and validation rows measures memory of the group, not what holds on test.
-GROUP_ROWS = 2.0
-GROUP_OVERLAP = 0.1
-_GROUP_ROLES = (ColumnRole.CATEGORICAL, ColumnRole.TEXT, ColumnRole.IDENTIFIER)
-
-
-def _find_group_column(train: pd.DataFrame, test: pd.DataFrame,
-                       roles: dict[str, ColumnRole]) -> str | None:
-    found = []
-    for column, role in roles.items():
-        if role not in _GROUP_ROLES:
-            continue
-        values = train[column].dropna().astype(str)
-        levels = values.nunique()
-        if levels < 20 or len(values) / levels < GROUP_ROWS:
-            continue
-        seen = test[column].dropna().astype(str).isin(set(values)).mean()
-        if seen < GROUP_OVERLAP:
-            found.append((levels, column))
-    return max(found)[1] if found else None
 
 
 def _id_is_timestamp(train: pd.DataFrame, test: pd.DataFrame, id_column: str) -> bool:

@@ -33,7 +33,10 @@ def test_every_candidate_runs_and_grades_valid(task_factory, tmp_path, kind):
         assert execution.ok, execution.stderr_tail
         grade = grade_attempt(spec, folder, task.train, task.sample_submission)
         assert grade.valid, (candidate.title, grade.reason)
-        assert grade.oof_coverage == 1.0
+        if spec.forward_column is None:
+            assert grade.oof_coverage == 1.0
+        else:  # the datetime task's test days follow training's: the first of 6 blocks has none
+            assert kind == "datetime" and grade.oof_coverage == pytest.approx(5 / 6, abs=0.01)
         scripts.append(folder / "solution.py")
     _assert_ruff_clean(scripts)
 

@@ -12,9 +12,9 @@ from linguacodus.codegen.components import (
     model_component,
     preprocess_component,
     submit_component,
-    validate_component,
 )
 from linguacodus.codegen.layout import CompileOptions, resolve_layout
+from linguacodus.codegen.validation import validate_component
 from linguacodus.instruction import Instruction, InstructionError
 from linguacodus.spec import TaskSpec
 
@@ -73,8 +73,8 @@ def _compile_blend(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     if options.probe_rows is not None:
         raise InstructionError("a blend is not probed; probe its members")
     layouts = [resolve_layout(spec, member, options) for member in instruction.members]
-    if len({(layout.max_rows, layout.n_splits, layout.stratified, layout.group_by)
-            for layout in layouts}) > 1:
+    if len({(layout.max_rows, layout.n_splits, layout.stratified, layout.group_by,
+             layout.group_days, layout.order_by) for layout in layouts}) > 1:
         raise InstructionError("blend members must validate on the same rows and folds "
                                "(their subsample_rows and kfold steps differ)")
     total = sum(instruction.weights)

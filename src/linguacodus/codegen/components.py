@@ -1,4 +1,5 @@
-"""The components of a generated script: load, preprocess, model, validate, predict/submit.
+"""The components of a generated script: load, preprocess, model, predict/submit (validate
+is in codegen/validation.py).
 
 Each writer returns a Component: the code of one section, the imports it needs, and the
 instruction sentences it implements (quoted in the section's header comment).
@@ -238,110 +239,6 @@ def model_component(spec: TaskSpec, layout: Layout) -> Component:
                      (layout.model.text,))
 
 
-def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) -> Component:
-    imports = {"import numpy as np"}
-    grouped = layout.group_by is not None
-    splitter = ("StratifiedGroupKFold" if grouped else "StratifiedKFold") if layout.stratified \
-        else ("GroupKFold" if grouped else "KFold")
-    imports.add(f"from sklearn.model_selection import {splitter}")
-    lines = [f"N_FOLDS = {layout.n_splits}", ""]
-    if grouped:
-        lines = [f"N_FOLDS = {layout.n_splits}",
-                 "# Test rows come from groups that training lacks: each group's rows stay in one",
-                 "# fold, so that the CV score measures what holds on new groups.",
-                 assign("GROUP_COLUMN", layout.group_by), ""]
-    weighted = layout.class_weight
-    if weighted:
-        imports.add("from sklearn.utils.class_weight import compute_sample_weight")
-    weight_key = "model__sample_weight" if layout.uses_pipeline else "sample_weight"
-    if layout.early_stopping is not None:
-        imports.add("import lightgbm")
-        stop = layout.early_stopping
-        lines += [
-            f"STOPPING_ROUNDS = {int(stop.param('rounds'))}",
-            f"STOPPING_SHARE = {float(stop.param('valid_share'))!r}",
-            "",
-            "",
-            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
-            '    """Fit on most rows; stop adding trees when a held-out share stops improving."""',
-            "    order = np.random.default_rng(SEED).permutation(len(features))",
-            "    n_held = max(1, int(len(order) * STOPPING_SHARE))",
-            "    held, kept = order[:n_held], order[n_held:]",
-        ]
-        if weighted:
-            lines.append('    weights = compute_sample_weight("balanced", target)')
-        lines += [
-            "    model.fit(",
-            "        features.iloc[kept], target[kept],",
-            "        eval_X=features.iloc[held], eval_y=target[held],",
-            "        callbacks=[lightgbm.early_stopping(STOPPING_ROUNDS, verbose=False)],",
-        ]
-        if weighted:
-            lines += ["        sample_weight=weights[kept], eval_sample_weight=[weights[held]],"]
-        lines += ["    )", "    return model"]
-    elif weighted:
-        lines += [
-            "",
-            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
-            '    """Fit with class weights inversely proportional to class frequency."""',
-            '    weights = compute_sample_weight("balanced", target)',
-            f"    return model.fit(features, target, {weight_key}=weights)",
-        ]
-    else:
-        lines += [
-            "",
-            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
-            "    return model.fit(features, target)",
-        ]
-    lines += ["", ""]
-    if spec.is_classification:
-        lines += [
-            "def predict(model, features: pd.DataFrame) -> np.ndarray:",
-            '    """Class probabilities in CLASSES order, even if a fold lacked a class."""',
-            "    probabilities = np.zeros((len(features), len(CLASSES)))",
-            "    probabilities[:, model.classes_] = model.predict_proba(features)",
-            "    return probabilities",
-        ]
-        shape = "(len(X), len(CLASSES))"
-        test_shape = "(len(X_test), len(CLASSES))"
-    else:
-        back = "np.expm1(model.predict(features))" if layout.log_target else "model.predict(features)"
-        lines += [
-            "def predict(model, features: pd.DataFrame) -> np.ndarray:",
-            f"    return {back}",
-        ]
-        shape, test_shape = "len(X)", "len(X_test)"
-    lines += [
-        "",
-        "",
-        f"folds = {splitter}(n_splits=N_FOLDS, shuffle=True, random_state=SEED)"
-        if splitter != "GroupKFold" else f"folds = {splitter}(n_splits=N_FOLDS)",
-        f"oof_predictions = np.zeros({shape})",
-    ]
-    if grouped:
-        lines.insert(-1, "groups = train[GROUP_COLUMN].astype(str).to_numpy()  # missing: one group")
-    averaging = layout.final_method == "fold_average" and not layout.probe
-    if averaging:
-        lines.append(f"test_predictions = np.zeros({test_shape})")
-    lines += [
-        "for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y, groups), start=1):"
-        if grouped else "for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y), start=1):",
-        "    model = fit(make_model(), X.iloc[fit_rows], y_fit[fit_rows])",
-        "    oof_predictions[valid_rows] = predict(model, X.iloc[valid_rows])",
-    ]
-    if averaging:
-        lines.append("    test_predictions += predict(model, X_test) / N_FOLDS")
-    lines.append('    print(f"fold {fold}/{N_FOLDS} fitted", flush=True)')
-    if layout.final_method == "refit" and not layout.probe:
-        lines += [
-            "",
-            "# The final model sees every training row.",
-            "test_predictions = predict(fit(make_model(), X, y_fit), X_test)",
-        ]
-    return Component("validate", "Model training and validation", "\n".join(lines),
-                     frozenset(imports | {"import pandas as pd"}), quotes)
-
-
 def submit_component(spec: TaskSpec, layout: Layout) -> Component:
     imports = {"import numpy as np", "import pandas as pd"}
     column = spec.submission_columns[0]
@@ -412,6 +309,16 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
         ]
     else:  # pragma: no cover - the TaskSpec type admits no other format
         raise ValueError(f"unknown submission format {fmt}")
+    forward = layout.order_by is not None
+    if forward:
+        lines = [
+            "# Forward folds leave the earliest block without out-of-fold predictions: the rows",
+            "# that have them are what thresholds, calibration and the harness's score use.",
+            "scored = ~np.isnan(oof_predictions.reshape(len(oof_predictions), -1)).any(axis=1)",
+            "all_rows = len(scored)",
+            "train, y, oof_predictions = train[scored], y[scored], oof_predictions[scored]",
+            "",
+        ] + lines
     lines += [
         "",
         "",
@@ -425,7 +332,12 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
         lines.append('oof.insert(0, "row", train.index.to_numpy())')
     lines.append('oof.to_csv("oof.csv", index=False)')
     lines.append("# Raw predictions too: the harness weighs blends of solutions with them.")
-    lines.append('np.save("oof_predictions.npy", oof_predictions)')
+    if forward:
+        lines += ["raw_oof = np.full((all_rows, *oof_predictions.shape[1:]), np.nan)  # in train order",
+                  "raw_oof[scored] = oof_predictions",
+                  'np.save("oof_predictions.npy", raw_oof)']
+    else:
+        lines.append('np.save("oof_predictions.npy", oof_predictions)')
     if not layout.probe:
         lines += [
             "",

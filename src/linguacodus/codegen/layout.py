@@ -45,6 +45,9 @@ class Layout:
     n_splits: int
     stratified: bool
     group_by: str | None  # folds keep each value of this column together
+    group_days: int | None  # group_by's timestamps grouped in blocks of this many days
+    order_by: str | None  # forward folds: fit on rows earlier in this column, validate later
+    order_is_datetime: bool  # order_by holds timestamps (else numbers)
     max_rows: int | None
     final_method: str
     clip: Step | None
@@ -125,6 +128,7 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     n_splits = int(_param(kfold, "n_splits", 5))
     stratified = bool(_param(kfold, "stratified", True)) and spec.is_classification
     group_by = _param(kfold, "group_by", None)
+    order_by = _param(kfold, "order_by", None)
     max_rows = _param(step("subsample_rows"), "max_rows", None)
     if options.probe_rows is not None:
         n_splits = min(n_splits, options.probe_folds)
@@ -140,7 +144,10 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
         impute_categorical=step("impute_categorical"), encode=encode, tfidf=tfidf,
         log_target=step("log_target") is not None,
         class_weight=step("class_weight") is not None,
-        n_splits=n_splits, stratified=stratified, group_by=group_by, max_rows=max_rows,
+        n_splits=n_splits, stratified=stratified and order_by is None, group_by=group_by,
+        group_days=_param(kfold, "group_days", None), order_by=order_by,
+        order_is_datetime=order_by is not None and spec.columns[order_by] == ColumnRole.DATETIME,
+        max_rows=max_rows,
         final_method=final_method,
         clip=step("clip_predictions"),
         threshold=step("tune_threshold"),

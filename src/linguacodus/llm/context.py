@@ -89,7 +89,26 @@ def task_summary(spec: TaskSpec) -> str:
         by_role.setdefault(str(role), []).append(column)
     for role, columns in by_role.items():
         lines.append(f"- {role} columns: {', '.join(columns)}")
+    validation = validation_advice(spec)
+    if validation:
+        lines.append(f"- validation: {validation}")
     return "\n".join(lines)
+
+
+def validation_advice(spec: TaskSpec) -> str | None:
+    """How the test rows relate to the training rows, and the folds that follow from it."""
+    if spec.forward_column:
+        return (f"the test rows lie after the training rows in {spec.forward_column!r}: validate "
+                f"forward in time (kfold order_by={spec.forward_column!r}) and refit on all rows "
+                "(final_model method='refit')")
+    if spec.group_column and spec.group_days:
+        return (f"the test rows fall on days of {spec.group_column!r} that training lacks: hold out "
+                f"blocks of whole days (kfold group_by={spec.group_column!r}, "
+                f"group_days={spec.group_days})")
+    if spec.group_column:
+        return (f"the test rows come from {spec.group_column!r} values that training lacks: keep "
+                f"each value in one fold (kfold group_by={spec.group_column!r})")
+    return None
 
 
 def script_contract(spec: TaskSpec, seed: int = 42) -> str:
@@ -102,7 +121,9 @@ def script_contract(spec: TaskSpec, seed: int = 42) -> str:
         "- Write submission.csv to the working directory: exactly the columns of "
         "sample_submission.csv, one row for each test row, in test.csv's order.",
         f"- Write oof.csv: {rows}, then the submission's prediction columns in the same format, "
-        "holding out-of-fold (cross-validated) predictions for every labelled training row. "
+        "holding out-of-fold (cross-validated) predictions for every labelled training row"
+        + (" that a forward fold predicted (the earliest block has none). " if spec.forward_column
+           else ". ") +
         "The harness computes the score from oof.csv; a number the script prints is not trusted.",
         f"- Use random seed {seed} wherever randomness enters; use at most 2 CPU threads.",
         "- Use pandas, numpy, scikit-learn, lightgbm or xgboost only; print short progress lines.",

@@ -1,30 +1,60 @@
-"""K-fold cross-validation: stratified by class, grouped by a column where asked."""
+"""K-fold cross-validation: stratified by class, grouped by a column (or by blocks of its
+days), or forward in time (fit on earlier rows, validate on the next block)."""
 
 from linguacodus.errors import InstructionError
 from linguacodus.ops.base import Operation
+from linguacodus.spec import ColumnRole
 
 
 def _check(step, spec, instruction) -> None:
     if int(step.param("n_splits")) < 2:
         raise InstructionError("kfold needs n_splits >= 2")
-    group = step.param("group_by")
-    if group is not None and group not in spec.columns:
-        raise InstructionError(f"kfold groups by {group!r}, a column the task lacks")
+    group, order, days = step.param("group_by"), step.param("order_by"), step.param("group_days")
+    for name, column in (("groups by", group), ("orders by", order)):
+        if column is not None and column not in spec.columns:
+            raise InstructionError(f"kfold {name} {column!r}, a column the task lacks")
+    if group is not None and order is not None:
+        raise InstructionError("kfold either groups (group_by) or orders (order_by) its folds, not both")
+    if days is not None:
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise InstructionError(f"kfold group_days must be a whole number of days >= 1, not {days!r}")
+        if group is None or spec.columns[group] != ColumnRole.DATETIME:
+            raise InstructionError("kfold group_days needs group_by to name a timestamp column")
+    if order is not None:
+        if spec.columns[order] not in (ColumnRole.NUMERIC, ColumnRole.DATETIME):
+            raise InstructionError(f"kfold orders by {order!r}, which is neither a number nor a timestamp")
+        final = instruction.find("final_model")
+        if final is None or final.param("method") != "refit":
+            raise InstructionError("forward folds (kfold order_by) need final_model(method='refit'): "
+                                   "the early folds' models never see the latest rows")
 
 
 def _extract_params(params: dict) -> dict:
     return {"n_splits": params["n_splits"]} if isinstance(params.get("n_splits"), int) else {}
 
 
+def _describe(p) -> str:
+    if p.get("order_by"):
+        return (f"Validate forward in time with {p['n_splits']} folds ordered by {p['order_by']}: "
+                "each fold fits on earlier rows and predicts the next block; keep those "
+                "out-of-fold predictions for scoring.")
+    grouping = ""
+    if p.get("group_by") and p.get("group_days"):
+        span = "day" if p["group_days"] == 1 else f"block of {p['group_days']} days"
+        grouping = f", each {span} of {p['group_by']} in one fold"
+    elif p.get("group_by"):
+        grouping = f", each {p['group_by']} value's rows in one fold"
+    return (f"Validate with {p['n_splits']}-fold cross-validation"
+            + (", stratified by class" if p["stratified"] else "") + grouping
+            + "; keep out-of-fold predictions for scoring.")
+
+
 OPERATION = Operation(
-    "kfold", "training", 16,
-    lambda p: f"Validate with {p['n_splits']}-fold cross-validation"
-              + (", stratified by class" if p["stratified"] else "")
-              + (f", each {p['group_by']} value's rows in one fold" if p.get("group_by") else "")
-              + "; keep out-of-fold predictions for scoring.",
-    defaults={"n_splits": 5, "stratified": True, "group_by": None},
+    "kfold", "training", 16, _describe,
+    defaults={"n_splits": 5, "stratified": True, "group_by": None, "group_days": None,
+              "order_by": None},
     check=_check,
     extracts={"KFold": {"stratified": False}, "StratifiedKFold": {"stratified": True},
-              "cross_val_score": {"stratified": False}},
+              "cross_val_score": {"stratified": False}, "TimeSeriesSplit": {"stratified": False}},
     extract_params=_extract_params,
 )

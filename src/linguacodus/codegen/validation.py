@@ -1,0 +1,153 @@
+"""The validation component of a generated script: how fit() and predict() work, the folds
+(random, stratified, grouped, by blocks of days, or forward in time) and the loop that
+fills the out-of-fold predictions (and the test predictions: fold average or refit)."""
+
+from __future__ import annotations
+
+from linguacodus.codegen.components import Component
+from linguacodus.codegen.layout import Layout
+from linguacodus.codegen.literals import assign
+from linguacodus.spec import TaskSpec
+
+
+def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) -> Component:
+    imports = {"import numpy as np"}
+    splitter, lines, fold_setup, fold_loop = _fold_lines(layout)
+    imports.add(f"from sklearn.model_selection import {splitter}")
+    weighted = layout.class_weight
+    if weighted:
+        imports.add("from sklearn.utils.class_weight import compute_sample_weight")
+    weight_key = "model__sample_weight" if layout.uses_pipeline else "sample_weight"
+    if layout.early_stopping is not None:
+        imports.add("import lightgbm")
+        stop = layout.early_stopping
+        lines += [
+            f"STOPPING_ROUNDS = {int(stop.param('rounds'))}",
+            f"STOPPING_SHARE = {float(stop.param('valid_share'))!r}",
+            "",
+            "",
+            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            '    """Fit on most rows; stop adding trees when a held-out share stops improving."""',
+            "    order = np.random.default_rng(SEED).permutation(len(features))",
+            "    n_held = max(1, int(len(order) * STOPPING_SHARE))",
+            "    held, kept = order[:n_held], order[n_held:]",
+        ]
+        if weighted:
+            lines.append('    weights = compute_sample_weight("balanced", target)')
+        lines += [
+            "    model.fit(",
+            "        features.iloc[kept], target[kept],",
+            "        eval_X=features.iloc[held], eval_y=target[held],",
+            "        callbacks=[lightgbm.early_stopping(STOPPING_ROUNDS, verbose=False)],",
+        ]
+        if weighted:
+            lines += ["        sample_weight=weights[kept], eval_sample_weight=[weights[held]],"]
+        lines += ["    )", "    return model"]
+    elif weighted:
+        lines += [
+            "",
+            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            '    """Fit with class weights inversely proportional to class frequency."""',
+            '    weights = compute_sample_weight("balanced", target)',
+            f"    return model.fit(features, target, {weight_key}=weights)",
+        ]
+    else:
+        lines += [
+            "",
+            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            "    return model.fit(features, target)",
+        ]
+    lines += ["", ""]
+    if spec.is_classification:
+        lines += [
+            "def predict(model, features: pd.DataFrame) -> np.ndarray:",
+            '    """Class probabilities in CLASSES order, even if a fold lacked a class."""',
+            "    probabilities = np.zeros((len(features), len(CLASSES)))",
+            "    probabilities[:, model.classes_] = model.predict_proba(features)",
+            "    return probabilities",
+        ]
+        shape = "(len(X), len(CLASSES))"
+        test_shape = "(len(X_test), len(CLASSES))"
+    else:
+        back = "np.expm1(model.predict(features))" if layout.log_target else "model.predict(features)"
+        lines += [
+            "def predict(model, features: pd.DataFrame) -> np.ndarray:",
+            f"    return {back}",
+        ]
+        shape, test_shape = "len(X)", "len(X_test)"
+    lines += ["", "", *fold_setup]
+    if layout.order_by is not None:
+        lines.append(f"oof_predictions = np.full({shape}, np.nan)  # the first block has none")
+    else:
+        lines.append(f"oof_predictions = np.zeros({shape})")
+    averaging = layout.final_method == "fold_average" and not layout.probe
+    if averaging:
+        lines.append(f"test_predictions = np.zeros({test_shape})")
+    lines += [
+        *fold_loop,
+        "    model = fit(make_model(), X.iloc[fit_rows], y_fit[fit_rows])",
+        "    oof_predictions[valid_rows] = predict(model, X.iloc[valid_rows])",
+    ]
+    if averaging:
+        lines.append("    test_predictions += predict(model, X_test) / N_FOLDS")
+    lines.append('    print(f"fold {fold}/{N_FOLDS} fitted", flush=True)')
+    if layout.final_method == "refit" and not layout.probe:
+        lines += [
+            "",
+            "# The final model sees every training row.",
+            "test_predictions = predict(fit(make_model(), X, y_fit), X_test)",
+        ]
+    return Component("validate", "Model training and validation", "\n".join(lines),
+                     frozenset(imports | {"import pandas as pd"}), quotes)
+
+
+def _fold_lines(layout: Layout) -> tuple[str, list[str], list[str], list[str]]:
+    """The splitter class; the constants that set the folds up; the lines that make the
+    splitter (and groups, or the time order); the loop header that yields fit_rows and
+    valid_rows."""
+    constants = [f"N_FOLDS = {layout.n_splits}"]
+    loop = ["for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y), start=1):"]
+    if layout.order_by is not None:
+        constants += [
+            "# Test rows lie after the training rows in ORDER_COLUMN: each fold fits on earlier",
+            "# rows and validates on the next block, so the CV score measures forecasting.",
+            assign("ORDER_COLUMN", layout.order_by), ""]
+        if layout.order_is_datetime:
+            setup = [*_parse_stamps("ORDER_COLUMN"),
+                     'order = np.argsort(stamps.to_numpy(), kind="stable")  # NaT last']
+        else:
+            setup = ["# Rows from earliest to latest; missing values last.",
+                     'order = np.argsort(train[ORDER_COLUMN].to_numpy(dtype=float), kind="stable")']
+        setup.insert(0, "folds = TimeSeriesSplit(n_splits=N_FOLDS)")
+        loop = ["for fold, (fit_at, valid_at) in enumerate(folds.split(order), start=1):",
+                "    fit_rows, valid_rows = order[fit_at], order[valid_at]"]
+        return "TimeSeriesSplit", constants, setup, loop
+    grouped = layout.group_by is not None
+    splitter = ("StratifiedGroupKFold" if grouped else "StratifiedKFold") if layout.stratified \
+        else ("GroupKFold" if grouped else "KFold")
+    setup = [f"folds = {splitter}(n_splits=N_FOLDS, shuffle=True, random_state=SEED)"
+             if splitter != "GroupKFold" else f"folds = {splitter}(n_splits=N_FOLDS)"]
+    if not grouped:
+        return splitter, constants + [""], setup, loop
+    if layout.group_days is not None:
+        constants += [
+            "# Test rows fall on runs of days that training lacks: each block of GROUP_DAYS whole",
+            "# days stays in one fold, so that neighbouring hours and days do not leak the answer.",
+            assign("GROUP_COLUMN", layout.group_by), f"GROUP_DAYS = {layout.group_days}", ""]
+        setup += [*_parse_stamps("GROUP_COLUMN"),
+                  'days = (stamps - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)',
+                  "groups = (days // GROUP_DAYS).fillna(-1).astype(int).to_numpy()  # NaT: one group"]
+    else:
+        constants += [
+            "# Test rows come from groups that training lacks: each group's rows stay in one",
+            "# fold, so that the CV score measures what holds on new groups.",
+            assign("GROUP_COLUMN", layout.group_by), ""]
+        setup.append("groups = train[GROUP_COLUMN].astype(str).to_numpy()  # missing: one group")
+    loop = ["for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y, groups), start=1):"]
+    return splitter, constants, setup, loop
+
+
+def _parse_stamps(column: str) -> list[str]:
+    """The lines that parse a timestamp column as splits.parse_times does (UTC, tz-free)."""
+    return [f'stamps = pd.to_datetime(train[{column}], errors="coerce", format="mixed", utc=True)',
+            "stamps = stamps.dt.tz_localize(None)"]
