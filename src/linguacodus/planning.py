@@ -128,6 +128,33 @@ def final_method(spec: TaskSpec) -> str:
     return "refit" if spec.forward_column else "fold_average"
 
 
+def with_matching_validation(instruction: Instruction,
+                             spec: TaskSpec) -> tuple[Instruction, str | None]:
+    """The instruction with folds that split as the test does, and what changed; None where
+    it already does, or its kfold groups or orders its folds itself (a choice it made). For
+    instructions the rules did not build (a model's proposals): random folds on rows the
+    test does not resemble would score what will not hold."""
+    wanted = validation_params(spec)
+    kfold = None if instruction.is_blend else instruction.find("kfold")
+    if instruction.is_blend or not wanted or (
+            kfold is not None and (kfold.param("group_by") or kfold.param("order_by"))):
+        return instruction, None
+    params = {**(kfold.params if kfold is not None else {"n_splits": 5}), **wanted}
+    folds = make_step("kfold", **params)
+    training = [folds if step is kfold else step for step in instruction.training
+                if not (spec.forward_column and step.op == "early_stopping")]
+    if kfold is None:
+        training.insert(0, folds)
+    if spec.forward_column:
+        final = make_step("final_model", method="refit")
+        present = any(step.op == "final_model" for step in training)
+        training = [final if step.op == "final_model" else step for step in training]
+        if not present:
+            training.append(final)
+    updated = instruction.model_copy(update={"training": tuple(training)})
+    return updated, folds.text
+
+
 def training_steps(spec: TaskSpec) -> list[Step]:
     steps = []
     validation = validation_params(spec)

@@ -24,7 +24,7 @@ from linguacodus.instruction import Instruction, load_instruction, save_instruct
 from linguacodus.knowledge.propose import propose
 from linguacodus.knowledge.selection import refine
 from linguacodus.llm.config import OFFLINE_BRAIN, BrainConfig
-from linguacodus.planning import boosting_anchor, is_tabular_boosting
+from linguacodus.planning import boosting_anchor, is_tabular_boosting, with_matching_validation
 from linguacodus.report import write_report
 from linguacodus.sandbox import bwrap_works
 from linguacodus.search import Search, SearchOutcome, SearchSettings
@@ -131,7 +131,13 @@ def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
         return refined
     examples = few_shot_examples(index, proposal.neighbours) if index is not None else []
     candidates = brain.propose(task, spec, k, refined, examples)
-    return brain.select(spec, candidates, budget)
+    chosen = []
+    for candidate in brain.select(spec, candidates, budget):
+        candidate, change = with_matching_validation(candidate, spec)
+        if change is not None:
+            on_event(f"   refined '{candidate.title}': {change}")
+        chosen.append(candidate)
+    return chosen
 
 
 def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int = 6,

@@ -152,3 +152,19 @@ def test_offline_stages_make_no_requests(scripted, task):
     assert isinstance(b.extract("import lightgbm\nlightgbm.LGBMRegressor()\n", "t"), Instruction)
     assert not b.writes_code and scripted.calls() == 0 and b.label == "offline"
     assert make_step("lightgbm").op == "lightgbm"
+
+
+def test_a_model_proposal_on_a_forecast_task_gets_forward_folds(scripted, llm_settings, tmp_path):
+    from linguacodus.runner import propose_candidates
+
+    task = load_task(make_task(tmp_path, "datetime", n=240))
+    spec = infer_spec(task)
+    assert spec.forward_column == "date"  # the test days follow the training days
+    events: list[str] = []
+    chosen = propose_candidates(task, spec, 3, None, None, events.append,
+                                brain=brain(scripted, llm_settings, tmp_path))
+    proposed = next(c for c in chosen if c.provenance.source.startswith("llm"))
+    assert proposed.find("kfold").param("order_by") == "date"
+    assert proposed.find("final_model").param("method") == "refit"
+    assert any(f"refined '{proposed.title}'" in e and "forward in time" in e for e in events)
+    assert all(c.find("kfold").param("order_by") == "date" for c in chosen)

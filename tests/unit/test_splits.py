@@ -16,7 +16,7 @@ from linguacodus.instruction import (
     render_markdown,
 )
 from linguacodus.llm.context import script_contract, task_summary
-from linguacodus.planning import propose
+from linguacodus.planning import propose, with_matching_validation
 from linguacodus.spec import infer_spec
 from linguacodus.splits import find_day_blocks, find_forward_column
 from linguacodus.task import load_task
@@ -219,3 +219,42 @@ def test_a_forward_script_runs_on_numeric_order_with_missing_values(tmp_path):
     ridge = next(c for c in propose(spec, k=6) if c.model_step().op == "ridge")
     scores = cv_scores(task, spec, {"ridge": ridge}, tmp_path)
     assert scores["ridge"] < 1.0, scores  # the linear trend extrapolates
+
+
+def test_a_proposal_with_random_folds_gets_the_folds_the_test_calls_for(tmp_path):
+    """A model's proposal (random folds, fold average, early stopping) on a forecast task is
+    given forward folds and a refit; one that chose its own grouping is left alone."""
+    task, _ = _trend_task(tmp_path)
+    spec = infer_spec(task)
+    rules = next(c for c in propose(spec, k=4) if c.model_step().op == "lightgbm")
+    proposed = rules.model_copy(update={"training": (
+        make_step("kfold", n_splits=4, stratified=False), make_step("early_stopping"),
+        make_step("final_model", method="fold_average"))})
+    fixed, change = with_matching_validation(proposed, spec)
+    assert change is not None and "forward in time" in change
+    assert fixed.find("kfold").params == {"n_splits": 4, "stratified": False, "order_by": "date"}
+    assert fixed.find("early_stopping") is None
+    assert fixed.find("final_model").param("method") == "refit"
+    compile_solution(spec, fixed)  # the checks pass
+    assert with_matching_validation(fixed, spec) == (fixed, None)
+    chosen = proposed.model_copy(update={"training": (
+        make_step("kfold", n_splits=5, group_by="x"), make_step("final_model"))})
+    assert with_matching_validation(chosen, spec) == (chosen, None)
+    without = proposed.model_copy(update={"training": ()})
+    added, _ = with_matching_validation(without, spec)
+    assert [s.op for s in added.training] == ["kfold", "final_model"]
+
+
+def test_forward_folds_skip_an_early_block_that_holds_one_class(tmp_path):
+    task, _ = _trend_task(tmp_path, classification=True)
+    train = task.train.copy()
+    train.loc[:130, "rise"] = "down"  # the first fold's rows (75) and more: one class only
+    folder = write_task(tmp_path / "one-class-start", train, task.test, task.sample_submission,
+                        task.description)
+    task = load_task(folder)
+    spec = infer_spec(task)
+    linear = next(c for c in propose(spec, k=4) if c.model_step().op == "logistic_regression")
+    scores = cv_scores(task, spec, {"linear": linear}, tmp_path)
+    assert 0 < scores["linear"] <= 1
+    raw = np.load(tmp_path / "linear" / "oof_predictions.npy")
+    assert np.isnan(raw[:150]).all() and np.isfinite(raw[160:]).all()  # two blocks unscored

@@ -12,7 +12,7 @@ from linguacodus.spec import TaskSpec
 
 def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) -> Component:
     imports = {"import numpy as np"}
-    splitter, lines, fold_setup, fold_loop = _fold_lines(layout)
+    splitter, lines, fold_setup, fold_loop = _fold_lines(layout, spec.is_classification)
     imports.add(f"from sklearn.model_selection import {splitter}")
     weighted = layout.class_weight
     if weighted:
@@ -101,7 +101,7 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) 
                      frozenset(imports | {"import pandas as pd"}), quotes)
 
 
-def _fold_lines(layout: Layout) -> tuple[str, list[str], list[str], list[str]]:
+def _fold_lines(layout: Layout, classification: bool) -> tuple[str, list[str], list[str], list[str]]:
     """The splitter class; the constants that set the folds up; the lines that make the
     splitter (and groups, or the time order); the loop header that yields fit_rows and
     valid_rows."""
@@ -121,6 +121,9 @@ def _fold_lines(layout: Layout) -> tuple[str, list[str], list[str], list[str]]:
         setup.insert(0, "folds = TimeSeriesSplit(n_splits=N_FOLDS)")
         loop = ["for fold, (fit_at, valid_at) in enumerate(folds.split(order), start=1):",
                 "    fit_rows, valid_rows = order[fit_at], order[valid_at]"]
+        if classification:
+            loop += ["    if len(np.unique(y_fit[fit_rows])) < 2:",
+                     "        continue  # the earliest rows hold one class: these stay unscored"]
         return "TimeSeriesSplit", constants, setup, loop
     grouped = layout.group_by is not None
     splitter = ("StratifiedGroupKFold" if grouped else "StratifiedKFold") if layout.stratified \
