@@ -145,12 +145,9 @@ def with_matching_validation(instruction: Instruction,
                 if not (spec.forward_column and step.op == "early_stopping")]
     if kfold is None:
         training.insert(0, folds)
-    if spec.forward_column:
-        final = make_step("final_model", method="refit")
-        present = any(step.op == "final_model" for step in training)
-        training = [final if step.op == "final_model" else step for step in training]
-        if not present:
-            training.append(final)
+    if spec.forward_column:  # final_model stays last
+        training = [step for step in training if step.op != "final_model"]
+        training.append(make_step("final_model", method="refit"))
     updated = instruction.model_copy(update={"training": tuple(training)})
     return updated, folds.text
 

@@ -315,7 +315,6 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
             "# Forward folds leave the earliest block without out-of-fold predictions: the rows",
             "# that have them are what thresholds, calibration and the harness's score use.",
             "scored = ~np.isnan(oof_predictions.reshape(len(oof_predictions), -1)).any(axis=1)",
-            "all_rows = len(scored)",
             "train, y, oof_predictions = train[scored], y[scored], oof_predictions[scored]",
             "",
         ] + lines
@@ -333,7 +332,7 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
     lines.append('oof.to_csv("oof.csv", index=False)')
     lines.append("# Raw predictions too: the harness weighs blends of solutions with them.")
     if forward:
-        lines += ["raw_oof = np.full((all_rows, *oof_predictions.shape[1:]), np.nan)  # in train order",
+        lines += ["raw_oof = np.full((len(scored), *oof_predictions.shape[1:]), np.nan)  # train order",
                   "raw_oof[scored] = oof_predictions",
                   'np.save("oof_predictions.npy", raw_oof)']
     else:
