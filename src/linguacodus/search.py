@@ -342,6 +342,7 @@ class Search:
 
         probed = {a.candidate: a.execution.wall_seconds for a in self.journal.attempts
                   if a.purpose == "probe" and a.valid}
+        fixed = fixed_probe_seconds(list(probed.values()))
         for index, instruction in pending.items():
             typical = statistics.median(a.execution.wall_seconds for a in full) if full else 0.0
             left = self.remaining() - RESERVE_SECONDS
@@ -350,7 +351,7 @@ class Search:
                 continue
             if index in probed:
                 needed = predicted_full_seconds(probed[index], instruction, self.spec.n_train,
-                                                self.settings.probe_rows)
+                                                self.settings.probe_rows, fixed_seconds=fixed)
                 if needed > left:
                     self.on_event(f"skipping '{instruction.title}': about {needed:.0f} s by its "
                                   f"probe, {left:.0f} s left")
@@ -373,15 +374,26 @@ class Search:
         )
 
 
+def fixed_probe_seconds(probe_seconds: list[float]) -> float:
+    """What every probe pays whatever its model: the interpreter, the imports, reading the
+    full CSV files and writing the outputs. The quickest of several probes spent little
+    more than that; one probe alone can't tell its fitting from its fixed cost."""
+    if len(probe_seconds) < 2:
+        return STARTUP_SECONDS
+    return max(STARTUP_SECONDS, min(probe_seconds))
+
+
 def predicted_full_seconds(probe_seconds: float, instruction: Instruction, n_train: int,
-                           probe_rows: int, probe_folds: int = CompileOptions.probe_folds) -> float:
-    """A full run's seconds from its probe's: the fitting part scaled by rows and folds
-    (linear in rows: optimistic for forests, so a candidate is skipped only where even
-    that does not fit)."""
+                           probe_rows: int, probe_folds: int = CompileOptions.probe_folds,
+                           fixed_seconds: float = STARTUP_SECONDS) -> float:
+    """A full run's seconds from its probe's: the fixed part as it was, the fitting part
+    scaled by rows and folds (linear in rows: optimistic for forests, so a candidate is
+    skipped only where even that does not fit)."""
     kfold = instruction.find("kfold") if not instruction.is_blend else None
     folds = int(kfold.param("n_splits")) if kfold is not None else 5
-    fitting = max(0.0, probe_seconds - STARTUP_SECONDS)
-    return STARTUP_SECONDS + fitting * max(1.0, n_train / probe_rows) * max(1.0, folds / probe_folds)
+    fixed = min(fixed_seconds, probe_seconds)
+    fitting = max(0.0, probe_seconds - fixed)
+    return fixed + fitting * max(1.0, n_train / probe_rows) * max(1.0, folds / probe_folds)
 
 
 def failure_text(record: Attempt, folder: Path) -> str:

@@ -143,7 +143,7 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
     dropped = tuple(c for c in train.columns if c not in test.columns and c not in (id_column, target))
     if dropped:
         warnings.append(f"train-only column(s) not in test.csv are not used: {', '.join(dropped)}")
-    roles = {c: infer_role(train[c], c) for c in features}
+    roles = _seen_phrases(train, test, {c: infer_role(train[c], c) for c in features})
     if _id_is_timestamp(train, test, id_column):
         # A timestamp that is the id often carries the signal (one row an hour): its date
         # parts become features, and the column stays the submission's key.
@@ -338,6 +338,38 @@ def _class_columns(classes: tuple[str, ...], columns: list[str]) -> dict[str, st
     return mapping
 
 
+PHRASE_WORDS = 3  # mean words a value from which a many-valued column reads as text
+PHRASE_MIN_VALUES = 20
+PHRASE_SEEN_SHARE = 0.5  # test rows whose phrase training has, from which it is a category
+
+
+def _is_prose(text: pd.Series) -> bool:
+    return text.str.split().str.len().mean() >= 4 and text.str.len().mean() >= 25
+
+
+def _is_phrase(text: pd.Series) -> bool:
+    """Names and titles ("University of Alabama at Birmingham"): short, but their words carry
+    what a category code can't. A handful of repeated phrases ("1. < HS Grad") stays a
+    category."""
+    return (text.str.split().str.len().mean() >= PHRASE_WORDS
+            and text.nunique() >= max(PHRASE_MIN_VALUES, 0.01 * len(text)))
+
+
+def _seen_phrases(train: pd.DataFrame, test: pd.DataFrame, roles: dict) -> dict:
+    """Phrase columns whose test values training mostly has are categories after all (a
+    movie's title, repeated over its ratings): the value itself is what a model learns.
+    Where the test brings new names, only their words generalise, so they stay text."""
+    updated = dict(roles)
+    for column, role in roles.items():
+        text = train[column].dropna().astype(str)
+        if role != ColumnRole.TEXT or _is_prose(text):
+            continue
+        tested = test[column].dropna().astype(str)
+        if len(tested) and tested.isin(set(text)).mean() >= PHRASE_SEEN_SHARE:
+            updated[column] = ColumnRole.CATEGORICAL
+    return updated
+
+
 def infer_role(series: pd.Series, name: str) -> ColumnRole:
     """The role of one feature column, judged from its values and name."""
     values = series.dropna()
@@ -356,8 +388,7 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
     text = values.astype(str)
     if _looks_like_datetime(text):
         return ColumnRole.DATETIME
-    words = text.str.split().str.len().mean()
-    if words >= 4 and text.str.len().mean() >= 25:
+    if _is_prose(text) or _is_phrase(text):
         return ColumnRole.TEXT
     if unique_share == 1.0 and (id_like or len(values) > 50):
         return ColumnRole.IDENTIFIER

@@ -130,3 +130,17 @@ def test_a_full_run_is_predicted_from_its_probe(regression):
         1 + 8.6 * 4273 / 2000 * 5 / 3)
     # Never predicted faster than the probe itself, however small the data.
     assert predicted_full_seconds(9.6, five_folds, 500, 2000) == pytest.approx(1 + 8.6 * 5 / 3)
+    # What every probe paid (the quickest probe: reading 75,000 rows, say) is not scaled.
+    assert predicted_full_seconds(2.3, five_folds, 75000, 2000, fixed_seconds=1.8) == pytest.approx(
+        1.8 + 0.5 * 75000 / 2000 * 5 / 3)
+    assert predicted_full_seconds(1.5, five_folds, 75000, 2000, fixed_seconds=1.8) == pytest.approx(1.5)
+
+
+def test_the_fixed_cost_of_a_probe_is_the_quickest_probe():
+    from linguacodus.search import STARTUP_SECONDS, fixed_probe_seconds
+
+    assert fixed_probe_seconds([2.3, 1.8, 2.2]) == 1.8
+    # One probe can't separate its fitting from its fixed cost: only the interpreter is fixed.
+    assert fixed_probe_seconds([2.3]) == STARTUP_SECONDS
+    assert fixed_probe_seconds([]) == STARTUP_SECONDS
+    assert fixed_probe_seconds([0.4, 0.5]) == STARTUP_SECONDS

@@ -57,6 +57,15 @@ def test_column_roles(task_factory):
     (pd.Series(["x"] * 100), "const", ColumnRole.CONSTANT),
     (pd.Series([f"user{i}" for i in range(100)]), "handle", ColumnRole.IDENTIFIER),
     (pd.Series(["2021-03-04 10:00", "2022-01-01 11:30"] * 50), "when", ColumnRole.DATETIME),
+    # Names of three or more words (shorter than 25 characters) with many values: their words
+    # are features.
+    (pd.Series([f"{place} State College {city}" for place in ("Alabama", "Texas", "Ohio")
+                for city in range(40)]), "inst_name", ColumnRole.TEXT),
+    # A few repeated phrases are categories however many words they have.
+    (pd.Series(["1. < HS Grad", "2. HS Grad", "4. College Grad"] * 40), "education",
+     ColumnRole.CATEGORICAL),
+    # Many values of one or two words (pet names, cities) stay categories.
+    (pd.Series([f"Rex {i}" for i in range(120)] * 2), "animal_name", ColumnRole.CATEGORICAL),
 ])
 def test_infer_role(values, name, role):
     assert infer_role(values, name) == role
@@ -151,3 +160,24 @@ def test_positive_class_named_by_the_description(tmp_path):
     assert spec_of(write_task(tmp_path / "a", train, test, sample, described)).positive_label == "great"
     silent = "## Evaluation\n\nArea under the ROC curve."
     assert spec_of(write_task(tmp_path / "b", train, test, sample, silent)).positive_label == "other"
+
+
+def _titles_task(folder, test_titles_seen: bool):
+    rng = np.random.default_rng(0)
+    titles = [f"The {word} of Night {i}" for word in ("Return", "Edge", "Song") for i in range(40)]
+    train = pd.DataFrame({"id": range(600), "title": rng.choice(titles, 600),
+                          "x": rng.normal(size=600)})
+    train["y"] = train["x"] + rng.normal(size=600)
+    new_titles = [f"A {word} Beyond Time {i}" for word in ("Road", "Gate") for i in range(30)]
+    test_titles = rng.choice(titles if test_titles_seen else new_titles, 100)
+    test = pd.DataFrame({"id": range(600, 700), "title": test_titles, "x": rng.normal(size=100)})
+    sample = pd.DataFrame({"id": test["id"], "y": 0.0})
+    return spec_of(write_task(folder, train, test, sample, "# Predict y\n\nMetric: RMSE.\n"))
+
+
+def test_a_phrase_column_is_text_where_the_test_brings_new_values(tmp_path):
+    # New titles: only their words carry over from training, so TF-IDF reads them.
+    assert _titles_task(tmp_path / "new", test_titles_seen=False).columns["title"] == ColumnRole.TEXT
+    # Titles training has (a film's title repeated over its ratings): the value is a category.
+    seen = _titles_task(tmp_path / "seen", test_titles_seen=True)
+    assert seen.columns["title"] == ColumnRole.CATEGORICAL
