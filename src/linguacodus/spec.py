@@ -64,6 +64,7 @@ class TaskSpec(BaseModel):
     columns: dict[str, ColumnRole]  # every feature column of train and test (a timestamp id too)
     dropped_columns: tuple[str, ...] = ()  # in train only, neither target nor id
     levels: dict[str, int] = {}  # categorical column → distinct values in train and test
+    text_chars: dict[str, int] = {}  # text column → characters of its distinct texts, train and test
     group_column: str | None = None  # test rows come from values of it never seen in train
     group_days: int | None = None  # group_column's timestamps grouped in blocks of days
     forward_column: str | None = None  # test rows lie beyond the training rows' range of it
@@ -201,6 +202,8 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
         columns=roles,
         dropped_columns=dropped,
         levels=levels,
+        text_chars={c: int(pd.concat([train[c], test[c]]).dropna().astype(str).drop_duplicates()
+                           .str.len().sum()) for c, r in roles.items() if r == ColumnRole.TEXT},
         group_column=group_column,
         group_days=group_days,
         forward_column=forward_column,

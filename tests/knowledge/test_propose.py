@@ -134,7 +134,27 @@ def test_refinement_where_the_data_calls_for_it(task_factory):
     model = fast.model_step()
     assert model.param("n_estimators") < 500 and model.param("learning_rate") > 0.05
     assert any("learning rate" in change for change in changes)
+    # Many classes: LightGBM's leaves need a summed hessian of 1 (a rare class's is tiny).
+    assert model.param("min_child_weight") == 1.0
+    assert any("summed hessian" in change for change in changes)
+    assert "min_child_weight=1.0" in compile_solution(many, fast, CompileOptions()).script
+    assert refine(applicable(large)["lgbm-default"], large)[0].model_step().param("min_child_weight") is None
+    # Boosting behind a pipeline can't stop early; at 60 s it still gets no more trees than
+    # a quarter of the budget is expected to fit, at a learning rate raised in proportion.
+    ordinal, changes = refine(applicable(many)["lgbm-ordinal"], many, budget=60)
+    trees = ordinal.model_step().param("n_estimators")
+    assert ordinal.find("early_stopping") is None and 100 <= trees < 300
+    assert ordinal.model_step().param("learning_rate") == pytest.approx(0.05 * 300 / trees, abs=1e-3)
+    assert "would not fit a quarter of the 60 s budget" in changes[0]
+    assert refine(applicable(many)["lgbm-ordinal"], many, budget=6000)[0].model_step().param(
+        "n_estimators") == 300
     assert refine(applicable(large)["lgbm-onehot"], large)[1] == []  # a pipeline: no hold-out set
+    # XGBoost on native categories stops early too; on integer codes it is a pipeline.
+    stopped, changes = refine(applicable(large)["xgb-d6"], large)
+    assert stopped.find("early_stopping") is not None and stopped.model_step().op == "xgboost"
+    assert stopped.model_step().param("n_estimators") == 2000 and "up to 2000 trees" in changes[0]
+    compile_solution(large, stopped, CompileOptions())
+    assert refine(applicable(large)["xgb-ordinal"], large)[1] == []
     compile_solution(large, refined, CompileOptions())
 
 
@@ -146,7 +166,13 @@ def test_early_stopping_compiles_only_where_it_can_work(task_factory):
                                                                          training[-1]])})
     script = compile_solution(spec, stopped, CompileOptions()).script
     assert "lightgbm.early_stopping(STOPPING_ROUNDS" in script and "eval_X=" in script
-    for recipe in ("xgb-d4", "lgbm-onehot"):
+    xgb = applicable(spec)["xgb-d4"]
+    xgb = xgb.model_copy(update={"training": xgb.training[:-1] + (make_step("early_stopping"),
+                                                                  xgb.training[-1])})
+    script = compile_solution(spec, xgb, CompileOptions()).script
+    assert "model.set_params(early_stopping_rounds=STOPPING_ROUNDS)" in script
+    assert "eval_set=[(features.iloc[held], target[held])]" in script
+    for recipe in ("rf", "lgbm-onehot", "xgb-ordinal"):
         other = applicable(spec)[recipe]
         broken = other.model_copy(update={"training": other.training + (make_step("early_stopping"),)})
         with pytest.raises(InstructionError, match="early_stopping"):

@@ -296,3 +296,70 @@ def test_a_tuned_threshold_is_cross_fitted_so_the_cv_does_not_flatter_it(tmp_pat
     truth = (train["churn"] == "yes").to_numpy()
     optimistic = max(f1_score(truth, probability >= cut) for cut in np.unique(probability.round(3)))
     assert 0.2 < grade.cv_score <= optimistic + 1e-9
+
+
+def test_xgboost_stops_adding_trees_when_held_out_rows_stop_improving(tmp_path):
+    """On a target that is noise, more trees only overfit: with early stopping the fitted
+    model keeps the few rounds before the held-out loss turned, not its 2,000."""
+    import numpy as np
+    import pandas as pd
+
+    from conftest import write_task
+
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"id": range(1500), "a": rng.normal(size=1500),
+                          "colour": rng.choice(["red", "green", "blue"], 1500),
+                          "y": rng.normal(size=1500)})
+    train, test = frame.iloc[:1200], frame.iloc[1200:].drop(columns=["y"])
+    sample = pd.DataFrame({"id": test["id"], "y": 0.0})
+    task = load_task(write_task(tmp_path / "t", train, test, sample, "Scored by RMSE."))
+    spec = infer_spec(task)
+    base = next(c for c in propose(spec, k=6) if c.model_step().op == "xgboost")
+    model = make_step("xgboost", **{**base.model_step().params, "n_estimators": 2000,
+                                    "learning_rate": 0.1})
+    stopped = base.model_copy(update={"model": (model,), "training": base.training[:-1] + (
+        make_step("early_stopping", rounds=20), base.training[-1])})
+    script = compile_solution(spec, stopped, CompileOptions()).script
+    script += '\nprint("BEST_ROUND", fit(make_model(), X, y_fit).best_iteration)\n'
+    execution = run_script(script, tmp_path / "run", task.path, Limits(120))
+    assert execution.ok, execution.stderr_tail
+    best = int(execution.stdout_tail.split("BEST_ROUND")[-1].split()[0])
+    assert best < 100, best
+    assert grade_attempt(spec, tmp_path / "run", task.train, task.sample_submission).valid
+
+
+def test_rare_classes_survive_folds_and_probe_subsamples(tmp_path):
+    """A class of one row: one fold's training rows lack it (XGBoost then wants codes 0..k-1
+    of the classes they have), and a probe's subsample lacks it altogether; the scripts
+    still run and predict every class. ("aa" sorts second: a fold without it has a gap.)"""
+    import numpy as np
+    import pandas as pd
+
+    from conftest import write_task
+
+    rng = np.random.default_rng(4)
+    labels = np.array(["a"] * 600 + ["b"] * 500 + ["c"] * 399 + ["aa"])
+    frame = pd.DataFrame({"id": range(1500), "x": rng.normal(size=1500) + (labels == "b"),
+                          "z": rng.normal(size=1500) + 2 * (labels == "c"), "label": labels})
+    frame = frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    train, test = frame.iloc[:1200], frame.iloc[1200:].drop(columns=["label"])
+    train = pd.concat([train, frame[frame["label"] == "aa"]]).drop_duplicates("id")
+    test = test[~test["id"].isin(train["id"])]
+    sample = pd.DataFrame({"id": test["id"], **{c: 0.25 for c in ("a", "b", "c", "aa")}})
+    task = load_task(write_task(tmp_path / "t", train, test, sample, "Multi-class log loss."))
+    spec = infer_spec(task)
+    assert "aa" in spec.classes
+    xgb = next(c for c in propose(spec, k=6) if c.model_step().op == "xgboost")
+    stopped = xgb.model_copy(update={"training": xgb.training[:-1] + (
+        make_step("early_stopping", valid_share=0.4), xgb.training[-1])})
+    for name, instruction, options in (("full", xgb, CompileOptions()),
+                                       ("stopped", stopped, CompileOptions()),
+                                       ("probe", xgb, CompileOptions(probe_rows=100))):
+        folder = tmp_path / name
+        execution = run_script(compile_solution(spec, instruction, options).script, folder,
+                               task.path, Limits(120))
+        assert execution.ok, execution.stderr_tail
+        grade = grade_attempt(spec, folder, task.train, task.sample_submission,
+                              check_submission_file=name != "probe")
+        assert grade.valid, grade.reason
+        assert set(pd.read_csv(folder / "oof.csv").columns) >= {"a", "b", "c", "aa"}

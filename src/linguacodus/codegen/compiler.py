@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 
 from pydantic import BaseModel, ConfigDict
@@ -152,7 +153,17 @@ def _banner(number: int, component: Component) -> str:
 
 
 def _sorted_imports(imports: frozenset[str]) -> list[str]:
-    """Imports in isort's order: plain imports, then from-imports, each by module."""
+    """Imports in isort's order: the standard library's, then the others, a blank line
+    between; in each, plain imports, then from-imports, each by module."""
+    def top(line: str) -> str:
+        return line.split()[1].split(".")[0]
+
+    standard = frozenset(i for i in imports if top(i) in sys.stdlib_module_names)
+    blocks = [_import_block(block) for block in (standard, imports - standard) if block]
+    return [line for block in blocks for line in (*block, "")][:-1] if blocks else []
+
+
+def _import_block(imports: frozenset[str]) -> list[str]:
     plain = sorted((i for i in imports if i.startswith("import ")), key=lambda i: i.split()[1])
     merged: dict[str, set[str]] = {}
     for line in imports:

@@ -36,17 +36,21 @@ def load_component(spec: TaskSpec, layout: Layout, seed: int) -> Component:
         'sample_submission = pd.read_csv("input/sample_submission.csv")',
         "train = train[train[TARGET].notna()]",
     ]
-    if layout.max_rows is not None:
-        lines += [
-            f"MAX_ROWS = {layout.max_rows}",
-            "if len(train) > MAX_ROWS:",
-            "    train = train.sample(n=MAX_ROWS, random_state=SEED)",
-        ]
-    if spec.is_classification:
+    subsample = [
+        f"MAX_ROWS = {layout.max_rows}",
+        "if len(train) > MAX_ROWS:",
+        "    train = train.sample(n=MAX_ROWS, random_state=SEED)",
+    ] if layout.max_rows is not None else []
+    if spec.is_classification and subsample:
+        lines += ["", "# Classes in sorted text form, from every row: a subsample may lack a rare one.",
+                  "CLASSES = np.unique(train[TARGET].astype(str))", *subsample,
+                  "# Models learn the classes' integer codes.",
+                  "y = np.searchsorted(CLASSES, train[TARGET].astype(str))"]
+    elif spec.is_classification:
         lines += ["", "# Classes in sorted text form; models learn their integer codes.",
                   "CLASSES, y = np.unique(train[TARGET].astype(str), return_inverse=True)"]
     else:
-        lines += ["", "y = train[TARGET].to_numpy(dtype=float)"]
+        lines += [*subsample, "", "y = train[TARGET].to_numpy(dtype=float)"]
     return Component("load", "Load data", "\n".join(lines),
                      frozenset({"import numpy as np", "import pandas as pd"}))
 

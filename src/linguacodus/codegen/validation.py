@@ -7,6 +7,7 @@ from __future__ import annotations
 from linguacodus.codegen.components import Component
 from linguacodus.codegen.layout import Layout
 from linguacodus.codegen.literals import assign
+from linguacodus.ops import OPERATIONS
 from linguacodus.spec import TaskSpec
 
 
@@ -18,35 +19,41 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) 
     if weighted:
         imports.add("from sklearn.utils.class_weight import compute_sample_weight")
     weight_key = "model__sample_weight" if layout.uses_pipeline else "sample_weight"
+    recoded = spec.is_classification and OPERATIONS[layout.model.op].model.consecutive_classes
+    fit_name = "fit_codes" if recoded else "fit"
     if layout.early_stopping is not None:
-        imports.add("import lightgbm")
+        stopping = OPERATIONS[layout.model.op].model.early_stopping
+        imports.update(stopping.imports)
         stop = layout.early_stopping
         lines += [
             f"STOPPING_ROUNDS = {int(stop.param('rounds'))}",
             f"STOPPING_SHARE = {float(stop.param('valid_share'))!r}",
             "",
             "",
-            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            f"def {fit_name}(model, features: pd.DataFrame, target: np.ndarray):",
             '    """Fit on most rows; stop adding trees when a held-out share stops improving."""',
             "    order = np.random.default_rng(SEED).permutation(len(features))",
             "    n_held = max(1, int(len(order) * STOPPING_SHARE))",
             "    held, kept = order[:n_held], order[n_held:]",
         ]
+        if spec.is_classification:
+            lines += [
+                "    # A class these rows hold once or twice may fall wholly in the held share: its",
+                "    # rows go back to the fitted ones, so the model knows every class it is scored on.",
+                "    unseen = ~np.isin(target[held], target[kept])",
+                "    held, kept = held[~unseen], np.concatenate([kept, held[unseen]])",
+            ]
         if weighted:
             lines.append('    weights = compute_sample_weight("balanced", target)')
-        lines += [
-            "    model.fit(",
-            "        features.iloc[kept], target[kept],",
-            "        eval_X=features.iloc[held], eval_y=target[held],",
-            "        callbacks=[lightgbm.early_stopping(STOPPING_ROUNDS, verbose=False)],",
-        ]
+        lines += [*stopping.before_fit, "    model.fit(", "        features.iloc[kept], target[kept],"]
+        lines += [f"        {line}" for line in stopping.fit_arguments]
         if weighted:
-            lines += ["        sample_weight=weights[kept], eval_sample_weight=[weights[held]],"]
+            lines += [f"        {line}" for line in stopping.weighted_arguments]
         lines += ["    )", "    return model"]
     elif weighted:
         lines += [
             "",
-            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            f"def {fit_name}(model, features: pd.DataFrame, target: np.ndarray):",
             '    """Fit with class weights inversely proportional to class frequency."""',
             '    weights = compute_sample_weight("balanced", target)',
             f"    return model.fit(features, target, {weight_key}=weights)",
@@ -54,16 +61,28 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) 
     else:
         lines += [
             "",
-            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            f"def {fit_name}(model, features: pd.DataFrame, target: np.ndarray):",
             "    return model.fit(features, target)",
+        ]
+    if recoded:
+        lines += [
+            "",
+            "",
+            "def fit(model, features: pd.DataFrame, target: np.ndarray):",
+            '    """Fit on codes 0..k-1 of the classes these rows hold (a fold may lack a rare one)."""',
+            "    present, codes = np.unique(target, return_inverse=True)",
+            "    model = fit_codes(model, features, codes)",
+            "    model.fold_classes_ = present",
+            "    return model",
         ]
     lines += ["", ""]
     if spec.is_classification:
+        fitted_classes = "model.fold_classes_" if recoded else "model.classes_"
         lines += [
             "def predict(model, features: pd.DataFrame) -> np.ndarray:",
             '    """Class probabilities in CLASSES order, even if a fold lacked a class."""',
             "    probabilities = np.zeros((len(features), len(CLASSES)))",
-            "    probabilities[:, model.classes_] = model.predict_proba(features)",
+            f"    probabilities[:, {fitted_classes}] = model.predict_proba(features)",
             "    return probabilities",
         ]
         shape = "(len(X), len(CLASSES))"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from linguacodus.instruction import Instruction, Provenance, Step, make_step
+from linguacodus.ops import sentence_embeddings
 from linguacodus.planning import (
     build_instruction,
     common_preprocessing,
@@ -156,9 +157,10 @@ TABULAR: tuple[Recipe, ...] = (
 )
 
 
-def _text(recipe_id: str, title: str, note: str, build_steps) -> Recipe:
+def _text(recipe_id: str, title: str, note: str, build_steps,
+          applies: Callable[[], bool] = lambda: True) -> Recipe:
     def build(spec: TaskSpec) -> Instruction | None:
-        if not spec.columns_with(ColumnRole.TEXT):
+        if not spec.columns_with(ColumnRole.TEXT) or not applies():
             return None
         preprocessing, model = build_steps(spec)
         instruction = build_instruction(spec, title, note, preprocessing, model)
@@ -189,6 +191,20 @@ def _text_gbm(spec: TaskSpec):
     return pre, make_step("lightgbm", **_SMALL)
 
 
+def _embeddings_installed() -> bool:
+    return sentence_embeddings.available()
+
+
+def _embedded(model: Callable[[TaskSpec], Step], encoding: str, scale: bool):
+    """The texts as MiniLM embeddings next to the tabular columns (their words dropped)."""
+    def steps(spec: TaskSpec):
+        pre = common_preprocessing(spec, drop_text=True) + [
+            make_step("sentence_embeddings", columns=spec.columns_with(ColumnRole.TEXT))]
+        pre += tabular_encoding(spec, encoding) + ([make_step("scale_numeric")] if scale else [])
+        return pre, model(spec)
+    return steps
+
+
 TEXT: tuple[Recipe, ...] = (
     _text("text-linear", "TF-IDF and a linear model on the text",
           "word n-gram TF-IDF with a linear model", _text_only(1.0, 1.0)),
@@ -198,6 +214,12 @@ TEXT: tuple[Recipe, ...] = (
           "text n-grams and tabular columns in one sparse linear model", _text_tabular),
     _text("text-gbm", "LightGBM on TF-IDF text and one-hot features",
           "boosting over sparse text features and the tabular columns", _text_gbm),
+    _text("embed-linear", "MiniLM sentence embeddings and a linear model",
+          "what the texts mean, as dense vectors, with the tabular columns in a linear model",
+          _embedded(_linear(1.0, 1.0), "onehot", scale=True), applies=_embeddings_installed),
+    _text("embed-gbm", "LightGBM on MiniLM sentence embeddings and native categories",
+          "boosting over the texts' embeddings and the tabular columns",
+          _embedded(_lgbm(**_SMALL), "native", scale=False), applies=_embeddings_installed),
 )
 
 RECIPES: dict[str, Recipe] = {recipe.id: recipe for recipe in TABULAR + TEXT}

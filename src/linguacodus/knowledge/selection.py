@@ -10,7 +10,7 @@ search (search.Search.probe) has the last word on large data.
 from __future__ import annotations
 
 from linguacodus.instruction import Instruction, make_step
-from linguacodus.ops import OPERATIONS
+from linguacodus.ops import OPERATIONS, sentence_embeddings
 from linguacodus.spec import ColumnRole, TaskSpec
 
 _LOG_METRICS = {"rmsle", "rmse_log"}
@@ -23,6 +23,10 @@ EARLY_STOPPING_TREES = 2000
 BUDGET_SHARE_FOR_TREES = 0.25  # the most trees a candidate may plan is what fits in this share
 MIN_TREES = 100
 MAX_LEARNING_RATE = 0.3
+# LightGBM's own minimum (1e-3) lets a softmax leaf of a rare class, whose hessians p(1 - p)
+# are tiny, take an extreme value; XGBoost's default of 1 is what holds it (measured: a
+# 24-class log loss of 2.89 became 0.47 on the tune half's rodent-species).
+MULTICLASS_LEAF_HESSIAN = 1.0
 
 
 def estimated_seconds(instruction: Instruction, spec: TaskSpec, per_class: bool = False) -> float:
@@ -44,7 +48,9 @@ def estimated_seconds(instruction: Instruction, spec: TaskSpec, per_class: bool 
     grows_per_class = operation is not None and operation.model is not None \
         and operation.model.tree_per_class
     classes = len(spec.classes) if per_class and grows_per_class and spec.task_type == "multiclass" else 1
-    return folds * per_1k * rows / 1000 * features * trees * classes
+    embedding = instruction.find("sentence_embeddings")
+    encoding = sentence_embeddings.expected_seconds(embedding, spec) if embedding is not None else 0.0
+    return folds * per_1k * rows / 1000 * features * trees * classes + encoding
 
 
 def _fit_trees_to_budget(instruction: Instruction, spec: TaskSpec, params: dict,
@@ -57,7 +63,7 @@ def _fit_trees_to_budget(instruction: Instruction, spec: TaskSpec, params: dict,
     current = int(model.param("n_estimators") or 0)
 
     def seconds(trees: int) -> float:
-        step = make_step("lightgbm", **{**params, "n_estimators": trees})
+        step = make_step(model.op, **{**params, "n_estimators": trees})
         return estimated_seconds(instruction.model_copy(update={"model": (step,)}), spec, per_class=True)
 
     allowed = BUDGET_SHARE_FOR_TREES * budget
@@ -85,7 +91,7 @@ def critique(instruction: Instruction, spec: TaskSpec, budget: float | None) -> 
     model = instruction.model_step()
     ops = {step.op for step in instruction.steps()}
     # data
-    if spec.columns_with(ColumnRole.TEXT) and "tfidf_text" not in ops:
+    if spec.columns_with(ColumnRole.TEXT) and not ops & {"tfidf_text", "sentence_embeddings"}:
         charge(0.3, "ignores the text columns")
     big = (model.op == "lightgbm" and (model.param("num_leaves") or 31) >= 63) or \
           (model.op == "xgboost" and (model.param("max_depth") or 6) >= 8)
@@ -103,7 +109,9 @@ def critique(instruction: Instruction, spec: TaskSpec, budget: float | None) -> 
     # budget
     if budget is not None:
         seconds = estimated_seconds(instruction, spec)
-        if seconds > 0.5 * budget:
+        if seconds > budget:
+            charge(1.0, f"about {seconds:.0f} s to run: more than the {budget:.0f} s budget")
+        elif seconds > 0.5 * budget:
             charge(0.2, f"about {seconds:.0f} s to run against a {budget:.0f} s budget")
     return round(penalty, 4), reasons
 
@@ -133,7 +141,9 @@ def refine(instruction: Instruction, spec: TaskSpec,
         "impute_numeric", "scale_numeric", "impute_categorical", "tfidf_text"}
     final = instruction.find("final_model")
     models = list(instruction.model)
-    if spec.n_train > EARLY_STOPPING_ROWS and model.op == "lightgbm" and direct \
+    family = OPERATIONS.get(model.op)
+    stops = family is not None and family.model is not None and family.model.early_stopping is not None
+    if spec.n_train > EARLY_STOPPING_ROWS and stops and direct \
             and "early_stopping" not in ops and (final is None or final.param("method") == "fold_average"):
         last = training.pop()
         training += [make_step("early_stopping"), last]
@@ -141,12 +151,28 @@ def refine(instruction: Instruction, spec: TaskSpec,
         params = {**model.params, "n_estimators": max(current, EARLY_STOPPING_TREES)}
         if budget is not None:
             params = _fit_trees_to_budget(instruction, spec, params, budget)
-        models = [make_step("lightgbm", **params) if step is model else step for step in models]
+        models = [make_step(model.op, **params) if step is model else step for step in models]
         changes.append(f"early stopping (up to {params['n_estimators']} trees"
                        + (f", learning rate {params['learning_rate']}"
                           if "learning_rate" in params and params["learning_rate"] !=
                           model.param("learning_rate") else "")
                        + f"): on {spec.n_train} rows the tree count should fit the data")
+    elif budget is not None and family is not None and family.model is not None \
+            and family.model.tree_per_class and model.param("learning_rate") is not None:
+        params = _fit_trees_to_budget(instruction, spec, dict(model.params), budget)
+        if params.get("n_estimators", model.param("n_estimators")) != model.param("n_estimators"):
+            models = [make_step(model.op, **params) if step is model else step for step in models]
+            changes.append(f"{params['n_estimators']} trees at learning rate {params['learning_rate']}: "
+                           f"{model.param('n_estimators')} would not fit a quarter of the "
+                           f"{budget:.0f} s budget")
+    model = next(step for step in models if step.op == model.op)
+    if spec.task_type == "multiclass" and model.op == "lightgbm" \
+            and (model.param("min_child_weight") or 0) < MULTICLASS_LEAF_HESSIAN:
+        params = {**model.params, "min_child_weight": MULTICLASS_LEAF_HESSIAN}
+        models = [make_step(model.op, **params) if step is model else step for step in models]
+        changes.append(f"leaves of at least {MULTICLASS_LEAF_HESSIAN} summed hessian: with "
+                       f"{len(spec.classes)} classes a rare class's tiny hessians otherwise give "
+                       "leaves extreme values")
     if not changes:
         return instruction, []
     note = instruction.provenance.note + "; refined: " + "; ".join(changes)

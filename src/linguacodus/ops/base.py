@@ -36,6 +36,18 @@ Features = Callable[["Step", Any], FeatureCode]
 
 
 @dataclass(frozen=True)
+class EarlyStoppingCode:
+    """How a family's generated fit() stops adding trees on held-out rows: lines before the
+    fit call (they may set the model's parameters), the fit call's extra arguments for the
+    held rows (``features.iloc[held]``, ``target[held]``) and, with class weights, theirs."""
+
+    imports: tuple[str, ...] = ()
+    before_fit: tuple[str, ...] = ()
+    fit_arguments: tuple[str, ...] = ()
+    weighted_arguments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ModelCode:
     """What a model family emits and costs.
 
@@ -48,8 +60,11 @@ class ModelCode:
     arguments: Callable[[dict[str, Any], bool], dict[str, Any]] = lambda params, native: params
     seeded: bool = True  # takes random_state=SEED
     native_categories: bool = False  # splits on pandas categories itself
-    early_stopping: bool = False  # the generated fit() can stop it on an inner hold-out
+    early_stopping: EarlyStoppingCode | None = None  # set: fit() can stop on an inner hold-out
     tree_per_class: bool = False  # boosting: one tree a class each round (many-class cost)
+    # Classification only with the codes 0..k-1 of the classes the rows hold (XGBoost): a
+    # fold that lacks a rare class is fitted on its own codes.
+    consecutive_classes: bool = False
     cost_rank: int = 5  # relative fitting cost, cheapest first (the first valid attempt)
     seconds_per_1k: float = 0.5  # one fold on 1,000 rows and 20 features, single-threaded
 

@@ -5,11 +5,12 @@ from linguacodus.ops.base import Operation
 
 
 def _check(step, spec, instruction) -> None:
-    from linguacodus.ops import get_operation
+    from linguacodus.ops import get_operation, model_operations
 
     model = instruction.model_step().op
-    if not get_operation(model).model.early_stopping:
-        raise InstructionError(f"early_stopping is implemented for lightgbm, not {model}")
+    if get_operation(model).model.early_stopping is None:
+        able = sorted(op.name for op in model_operations() if op.model.early_stopping is not None)
+        raise InstructionError(f"early_stopping is implemented for {', '.join(able)}, not {model}")
     final = instruction.find("final_model")
     if final is not None and final.param("method") != "fold_average":
         raise InstructionError("early_stopping needs final_model(method='fold_average'): "

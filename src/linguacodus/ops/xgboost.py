@@ -1,6 +1,6 @@
 """XGBoost gradient-boosted trees (histogram method)."""
 
-from linguacodus.ops.base import ModelCode, Operation
+from linguacodus.ops.base import EarlyStoppingCode, ModelCode, Operation
 
 
 def _arguments(params: dict, native: bool) -> dict:
@@ -9,6 +9,13 @@ def _arguments(params: dict, native: bool) -> dict:
         params["enable_categorical"] = True
     return params
 
+
+# XGBoost takes the patience as a model parameter; predict() then uses the best round.
+_EARLY_STOPPING = EarlyStoppingCode(
+    before_fit=("    model.set_params(early_stopping_rounds=STOPPING_ROUNDS)",),
+    fit_arguments=("eval_set=[(features.iloc[held], target[held])], verbose=False,",),
+    weighted_arguments=("sample_weight=weights[kept], sample_weight_eval_set=[weights[held]],",),
+)
 
 OPERATION = Operation(
     "xgboost", "model", 11,
@@ -22,7 +29,8 @@ OPERATION = Operation(
         "XGBoost",
         classifier=("XGBClassifier", "from xgboost import XGBClassifier"),
         regressor=("XGBRegressor", "from xgboost import XGBRegressor"),
-        arguments=_arguments, native_categories=True, tree_per_class=True, cost_rank=3,
+        arguments=_arguments, native_categories=True, early_stopping=_EARLY_STOPPING,
+        tree_per_class=True, consecutive_classes=True, cost_rank=3,
         seconds_per_1k=0.3,
     ),
 )
