@@ -148,6 +148,9 @@ def test_refinement_where_the_data_calls_for_it(task_factory):
     assert "would not fit a quarter of the 60 s budget" in changes[0]
     assert refine(applicable(many)["lgbm-ordinal"], many, budget=6000)[0].model_step().param(
         "n_estimators") == 300
+    # A recipe on the family's default tree count, too few rows to stop early: left as it is.
+    small, changes = refine(applicable(regression)["lgbm-default"], regression, budget=60)
+    assert changes == [] and small == applicable(regression)["lgbm-default"]
     assert refine(applicable(large)["lgbm-onehot"], large)[1] == []  # a pipeline: no hold-out set
     # XGBoost on native categories stops early too; on integer codes it is a pipeline.
     stopped, changes = refine(applicable(large)["xgb-d6"], large)

@@ -159,7 +159,8 @@ def refine(instruction: Instruction, spec: TaskSpec,
                        + f"): on {spec.n_train} rows the tree count should fit the data")
     elif budget is not None and family is not None and family.model is not None \
             and family.model.tree_per_class and model.param("learning_rate") is not None:
-        params = _fit_trees_to_budget(instruction, spec, dict(model.params), budget)
+        params = _fit_trees_to_budget(instruction, spec, {
+            **model.params, "n_estimators": int(model.param("n_estimators"))}, budget)
         if params.get("n_estimators", model.param("n_estimators")) != model.param("n_estimators"):
             models = [make_step(model.op, **params) if step is model else step for step in models]
             changes.append(f"{params['n_estimators']} trees at learning rate {params['learning_rate']}: "
