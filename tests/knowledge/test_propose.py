@@ -134,10 +134,16 @@ def test_refinement_where_the_data_calls_for_it(task_factory):
     model = fast.model_step()
     assert model.param("n_estimators") < 500 and model.param("learning_rate") > 0.05
     assert any("learning rate" in change for change in changes)
-    # Many classes: LightGBM's leaves need a summed hessian of 1 (a rare class's is tiny).
-    assert model.param("min_child_weight") == 1.0
+    # Many classes, a rare one among them: LightGBM's leaves need a summed hessian of 1 (a
+    # rare class's is tiny); without a class under 1% of the rows, nor on regression.
+    rare = many.model_copy(update={"minority_share": 0.002})
+    floored, changes = refine(applicable(rare)["lgbm-default"], rare, budget=60)
+    assert floored.model_step().param("min_child_weight") == 1.0
     assert any("summed hessian" in change for change in changes)
-    assert "min_child_weight=1.0" in compile_solution(many, fast, CompileOptions()).script
+    assert "min_child_weight=1.0" in compile_solution(rare, floored, CompileOptions()).script
+    common = many.model_copy(update={"minority_share": 0.05})
+    assert refine(applicable(common)["lgbm-default"], common)[0].model_step().param(
+        "min_child_weight") is None
     assert refine(applicable(large)["lgbm-default"], large)[0].model_step().param("min_child_weight") is None
     # Boosting behind a pipeline can't stop early; at 60 s it still gets no more trees than
     # a quarter of the budget is expected to fit, at a learning rate raised in proportion.
