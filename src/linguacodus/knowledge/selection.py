@@ -43,7 +43,10 @@ def estimated_seconds(instruction: Instruction, spec: TaskSpec, per_class: bool 
     kfold, subsample = instruction.find("kfold"), instruction.find("subsample_rows")
     folds = kfold.param("n_splits") if kfold else 5
     rows = min(spec.n_train, subsample.param("max_rows")) if subsample else spec.n_train
-    features = max(1, len(spec.columns)) / 20
+    embedding = instruction.find("sentence_embeddings")
+    # Each embedded text column is as many dense features as the embedding has numbers.
+    embedded = len(embedding.param("columns")) * sentence_embeddings.DIMENSIONS if embedding else 0
+    features = max(1, len(spec.columns) + embedded) / 20
     operation = OPERATIONS.get(model.op)
     linear = operation is not None and operation.family == "linear"
     trees = 1.0 if linear else (model.param("n_estimators") or 300) / 500
@@ -52,7 +55,6 @@ def estimated_seconds(instruction: Instruction, spec: TaskSpec, per_class: bool 
     grows_per_class = operation is not None and operation.model is not None \
         and operation.model.tree_per_class
     classes = len(spec.classes) if per_class and grows_per_class and spec.task_type == "multiclass" else 1
-    embedding = instruction.find("sentence_embeddings")
     encoding = sentence_embeddings.expected_seconds(embedding, spec) if embedding is not None else 0.0
     return folds * per_1k * rows / 1000 * features * trees * classes + encoding
 

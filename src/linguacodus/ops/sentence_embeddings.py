@@ -20,6 +20,7 @@ INSTALL_HINT = "pip install 'linguacodus[embeddings]' (after torch==2.13.0, the 
 # characters) in about 10 s, 4,900 reviews (2 million characters) in about 125 s.
 CHARACTERS_PER_SECOND = 12_000
 LOAD_SECONDS = 5.0  # importing sentence-transformers and loading the model
+DIMENSIONS = 384  # numbers an all-MiniLM-L6-v2 embedding has
 
 
 def expected_seconds(step, spec) -> float:
@@ -100,7 +101,7 @@ def _features(step, layout) -> FeatureCode:
 
 OPERATION = Operation(
     "sentence_embeddings", "preprocessing", 8,
-    lambda p: f"Encode each text ({names(p['columns'])}) as a 384-number MiniLM sentence "
+    lambda p: f"Encode each text ({names(p['columns'])}) as a {DIMENSIONS}-number MiniLM sentence "
               "embedding (all-MiniLM-L6-v2, offline) that carries its meaning.",
     defaults={"columns": [], "batch_size": 64},
     check=_check,
