@@ -346,16 +346,19 @@ PHRASE_MIN_VALUES = 20
 PHRASE_SEEN_SHARE = 0.5  # test rows whose phrase training has, from which it is a category
 
 
-def _is_prose(text: pd.Series) -> bool:
-    return text.str.split().str.len().mean() >= 4 and text.str.len().mean() >= 25
+def _mean_words(text: pd.Series) -> float:
+    return float(text.str.split().str.len().mean())
 
 
-def _is_phrase(text: pd.Series) -> bool:
+def _is_prose(text: pd.Series, words: float) -> bool:
+    return words >= 4 and text.str.len().mean() >= 25
+
+
+def _is_phrase(text: pd.Series, words: float) -> bool:
     """Names and titles ("University of Alabama at Birmingham"): short, but their words carry
     what a category code can't. A handful of repeated phrases ("1. < HS Grad") stays a
     category."""
-    return (text.str.split().str.len().mean() >= PHRASE_WORDS
-            and text.nunique() >= max(PHRASE_MIN_VALUES, 0.01 * len(text)))
+    return words >= PHRASE_WORDS and text.nunique() >= max(PHRASE_MIN_VALUES, 0.01 * len(text))
 
 
 def _seen_phrases(train: pd.DataFrame, test: pd.DataFrame, roles: dict) -> dict:
@@ -364,8 +367,10 @@ def _seen_phrases(train: pd.DataFrame, test: pd.DataFrame, roles: dict) -> dict:
     Where the test brings new names, only their words generalise, so they stay text."""
     updated = dict(roles)
     for column, role in roles.items():
+        if role != ColumnRole.TEXT:
+            continue
         text = train[column].dropna().astype(str)
-        if role != ColumnRole.TEXT or _is_prose(text):
+        if _is_prose(text, _mean_words(text)):
             continue
         tested = test[column].dropna().astype(str)
         if len(tested) and tested.isin(set(text)).mean() >= PHRASE_SEEN_SHARE:
@@ -391,7 +396,8 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
     text = values.astype(str)
     if _looks_like_datetime(text):
         return ColumnRole.DATETIME
-    if _is_prose(text) or _is_phrase(text):
+    words = _mean_words(text)
+    if _is_prose(text, words) or _is_phrase(text, words):
         return ColumnRole.TEXT
     if unique_share == 1.0 and (id_like or len(values) > 50):
         return ColumnRole.IDENTIFIER
