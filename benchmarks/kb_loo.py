@@ -2,12 +2,14 @@
 
     python benchmarks/kb_loo.py [--kb PATH]
 
-For each corpus task in the knowledge base: propose the top 3 from all the *other* tasks
-(the task itself and its outcomes left out of retrieval and of the recipe means), and
-measure the normalised gap of the top-1 and of the best of the top 3 to the best recipe
-on that task. This is where the proposer's constants (neighbours, similarity sharpening,
-prior weight, description/meta balance) may be chosen; the public suite
-(benchmarks/kb_proposals.py) only reports.
+For each corpus task in the knowledge base: propose the top 3 from all the *other* data
+sets (the task, the other measurements of its data set — the subsample and the data at its
+own size — and their outcomes left out of retrieval and of the recipe means), and measure
+the normalised gap of the top-1 and of the best of the top 3 to the best recipe on that
+task, and whether the best recipe's model family is among the top 3's. This is where the
+proposer's constants (neighbours, similarity sharpening, prior weight, description/meta
+balance) may be chosen; the public suite (benchmarks/kb_proposals.py) only reports.
+Figures are given for all tasks and for each kind of measurement (subsample, at size).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ OUT = ROOT / "benchmarks" / "results" / "kb"
 
 
 def main() -> int:
+    from linguacodus.knowledge.build import data_set_of
     from linguacodus.knowledge.corpus import ENTRIES, write_task
-    from linguacodus.knowledge.portfolio import recipe_of
+    from linguacodus.knowledge.portfolio import RECIPES, recipe_of
     from linguacodus.knowledge.propose import normalized_gap, propose, recipe_means
     from linguacodus.knowledge.retrieval import TaskIndex
     from linguacodus.knowledge.store import PACKAGED_KB, KnowledgeStore
@@ -35,44 +38,70 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kb", type=Path, default=PACKAGED_KB)
+    parser.add_argument("--out", type=Path, default=OUT / "loo.json")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
     store = KnowledgeStore(args.kb, read_only=True).open()
     index = TaskIndex(store, "tfidf")
     by_source = {e.source: e for e in ENTRIES}
+    siblings: dict[str, set[int]] = {}
+    for task in index.tasks:
+        siblings.setdefault(data_set_of(task["source_id"]), set()).add(task["id"])
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for task in index.tasks:
-            entry = by_source.get(task["source_id"])
+            data_set = data_set_of(task["source_id"])
+            entry = by_source.get(data_set)
             outcomes = store.outcomes([task["id"]])
             if task["source"] != "kb-build" or entry is None or not any(o["rank"] for o in outcomes):
                 continue  # not a corpus task, or not built (yet)
-            write_task(entry, Path(folder) / entry.slug)
+            if not (Path(folder) / entry.slug).is_dir():
+                write_task(entry, Path(folder) / entry.slug)
             loaded = load_task(Path(folder) / entry.slug)
             spec = infer_spec(loaded)
             normalized = {o["recipe"]: (o["normalized"] if o["normalized"] is not None else 0.0)
                           for o in outcomes}
-            proposal = propose(spec, loaded.description, 3, index, exclude=task["id"])
+            left_out = frozenset(siblings[data_set])
+            proposal = propose(spec, loaded.description, 3, index, exclude=left_out)
             proposed = [recipe_of(i) for i in proposal.instructions]
-            means = recipe_means(index, task["id"])
+            means = recipe_means(index, left_out)
             global_order = [r for r in sorted(means, key=lambda r: -means[r]) if r in normalized]
+            best = max(normalized, key=lambda r: normalized[r])
 
             def gap(recipes, normalized=normalized) -> float:
                 return normalized_gap(normalized, recipes)
 
-            rows.append({"task": entry.source, "proposed": proposed,
+            def families(recipes, spec=spec) -> set[str]:
+                built = (RECIPES[r].build(spec) for r in recipes if r in RECIPES)
+                return {instruction.model_step().op for instruction in built if instruction}
+
+            rows.append({"task": task["source_id"],
+                         "measured": "at size" if "@" in task["source_id"] else "subsample",
+                         "rows": (task["meta"] or {}).get("rows"), "best": best,
+                         "proposed": proposed,
                          "top1_gap": gap(proposed[:1]), "best_of_3_gap": gap(proposed),
                          "default_gap": gap(["lgbm-default"]),
                          "global_top1_gap": gap(global_order[:1]),
-                         "global_best_of_3_gap": gap(global_order[:3])})
+                         "global_best_of_3_gap": gap(global_order[:3]),
+                         "best_family_in_top3": families([best]) <= families(proposed),
+                         "global_best_family_in_top3": families([best]) <= families(global_order[:3])})
             if not args.quiet:
                 print(rows[-1], file=sys.stderr)
-    summary = {key: round(statistics.fmean(r[key] for r in rows), 4) for key in rows[0] if
-               key.endswith("gap")}
-    summary["tasks"] = len(rows)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "loo.json").write_text(json.dumps({"command": "python benchmarks/kb_loo.py",
-                                              "summary": summary, "tasks": rows}, indent=2) + "\n")
+
+    def summarise(chosen: list[dict]) -> dict:
+        summary = {key: round(statistics.fmean(float(r[key]) for r in chosen), 4)
+                   for key in chosen[0] if key.endswith(("gap", "in_top3"))}
+        summary["tasks"] = len(chosen)
+        return summary
+
+    summary = {"all": summarise(rows)}
+    for kind in ("subsample", "at size"):
+        chosen = [r for r in rows if r["measured"] == kind]
+        if chosen:
+            summary[kind] = summarise(chosen)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"command": "python benchmarks/kb_loo.py", "kb": str(args.kb),
+                                    "summary": summary, "tasks": rows}, indent=2) + "\n")
     print(json.dumps(summary))
     return 0
 

@@ -24,6 +24,24 @@ def write_task(folder: Path, train: pd.DataFrame, test: pd.DataFrame, sample: pd
     return folder
 
 
+def rare_class_task(folder: Path, colour: bool = False) -> Path:
+    """Classes a, b and c and one row of "aa" ("aa" sorts second: a fold or a probe's
+    subsample without it has a gap in its class codes); the test rows hold no "aa".
+    colour: a categorical column with missing values too."""
+    rng = np.random.default_rng(4)
+    labels = np.array(["a"] * 600 + ["b"] * 500 + ["c"] * 399 + ["aa"])
+    frame = pd.DataFrame({"id": range(1500), "x": rng.normal(size=1500) + (labels == "b"),
+                          "z": rng.normal(size=1500) + 2 * (labels == "c"), "label": labels})
+    if colour:
+        frame.insert(2, "colour", rng.choice(["red", "blue", None], 1500))
+    frame = frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    train, test = frame.iloc[:1200], frame.iloc[1200:].drop(columns=["label"])
+    train = pd.concat([train, frame[frame["label"] == "aa"]]).drop_duplicates("id")
+    test = test[~test["id"].isin(train["id"])]
+    sample = pd.DataFrame({"id": test["id"], **{c: 0.25 for c in ("a", "b", "c", "aa")}})
+    return write_task(folder, train, test, sample, "Multi-class log loss.")
+
+
 def tabular_frame(n: int, seed: int = 0) -> pd.DataFrame:
     """Numeric, categorical (with missing values) and a learnable signal."""
     rng = np.random.default_rng(seed)

@@ -1,7 +1,8 @@
 """Offline repair: recognise a failure's signature and rewrite the instruction to avoid it.
 
 Repairs act on the Instruction IR and the script is compiled again, so the fix shows up
-in the plan the user reads, not only in the code.
+in the plan the user reads, not only in the code. This module knows the signatures (how a
+failure reads); each operation owns its fixes for them (Operation.fixes in ops/<name>.py).
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import re
 from dataclasses import dataclass
 
 from linguacodus.grading import Grade
-from linguacodus.instruction import Instruction, Step, make_step
-from linguacodus.ops import SECTIONS, get_operation
+from linguacodus.instruction import Instruction
+from linguacodus.ops import OPERATIONS
 from linguacodus.sandbox import Execution
-from linguacodus.spec import ColumnRole, TaskSpec
+from linguacodus.spec import TaskSpec
 
 
 @dataclass(frozen=True)
@@ -64,120 +65,26 @@ def diagnose(execution: Execution | None, grade: Grade | None) -> Diagnosis | No
 
 
 def propose_repair(instruction: Instruction, spec: TaskSpec, diagnosis: Diagnosis) -> Repair | None:
-    """A repaired instruction for the diagnosis, or None when no repair is known or left."""
-    handler = _HANDLERS.get(diagnosis.signature)
-    if handler is None:
+    """A repaired instruction for the diagnosis, or None when no repair is known or left.
+
+    Every operation that has a fix for the signature (Operation.fixes, in registry order)
+    applies it to what the ones before it left: against a NaN crash both imputations, say,
+    and against a timeout fewer rows, TF-IDF terms, trees and folds at once."""
+    repaired, changes = instruction, []
+    for operation in OPERATIONS.values():
+        fix = operation.fixes.get(diagnosis.signature)
+        result = fix(repaired, spec) if fix is not None else None
+        if result is not None:
+            change, repaired = result
+            changes.append(change)
+    if not changes or repaired == instruction:
         return None
-    result = handler(instruction, spec)
-    if result is None:
-        return None
-    description, repaired = result
-    if repaired == instruction:
-        return None
+    if diagnosis.signature in _CHEAPER:
+        description = f"after {diagnosis.signature.replace('_', ' ')}: " + ", ".join(changes)
+    else:
+        description = "; ".join(changes)
     return Repair(diagnosis.signature, description, repaired)
 
 
-def _replace(instruction: Instruction, op: str, step: Step | None) -> Instruction:
-    """Replace the step of ``op`` with ``step`` (None removes it)."""
-    updates = {}
-    for name in SECTIONS:
-        steps = instruction.section(name)
-        if any(s.op == op for s in steps):
-            updates[name] = tuple(step if s.op == op else s for s in steps if step or s.op != op)
-    return instruction.model_copy(update=updates)
-
-
-def _add(instruction: Instruction, step: Step, section: str = "preprocessing") -> Instruction:
-    return instruction.model_copy(update={section: instruction.section(section) + (step,)})
-
-
-def _with_params(step: Step, **params) -> Step:
-    return make_step(step.op, **{**step.params, **params})
-
-
-def _fix_nan(instruction: Instruction, spec: TaskSpec):
-    added = []
-    if instruction.find("impute_numeric") is None:
-        instruction = _add(instruction, make_step("impute_numeric", strategy="median"))
-        added.append("median imputation of numeric columns")
-    if spec.columns_with(ColumnRole.CATEGORICAL) and instruction.find("impute_categorical") is None:
-        encode = instruction.find("encode_categorical")
-        if encode is None or encode.param("method") != "native":
-            instruction = _add(instruction, make_step("impute_categorical"))
-            added.append("a placeholder category for missing values")
-    return (f"added {' and '.join(added)}", instruction) if added else None
-
-
-def _fix_dtype(instruction: Instruction, spec: TaskSpec):
-    encode = instruction.find("encode_categorical")
-    model = instruction.model_step().op
-    native_ok = get_operation(model).model.native_categories and instruction.find("tfidf_text") is None
-    if encode is None:
-        method = "native" if native_ok else "onehot"
-        repaired = _add(instruction, make_step("encode_categorical", method=method))
-        if method == "onehot" and instruction.find("impute_categorical") is None:
-            repaired = _add(repaired, make_step("impute_categorical"))
-        return f"added {method} encoding of categorical columns", repaired
-    if encode.param("method") == "native" and not native_ok:
-        return ("switched categorical encoding to one-hot",
-                _replace(instruction, "encode_categorical", _with_params(encode, method="onehot")))
-    return None
-
-
-def _fix_unseen(instruction: Instruction, spec: TaskSpec):
-    encode = instruction.find("encode_categorical")
-    if encode is None or encode.param("method") == "ordinal":
-        return None
-    return ("switched to ordinal encoding, which maps unseen categories to -1",
-            _replace(instruction, "encode_categorical", _with_params(encode, method="ordinal")))
-
-
-def _fix_folds(instruction: Instruction, spec: TaskSpec):
-    kfold = instruction.find("kfold")
-    smallest = max(2, int(round((spec.minority_share or 0) * spec.n_train)))
-    if kfold is None:
-        return "added 2-fold validation", _add(instruction, make_step("kfold", n_splits=2), "training")
-    if kfold.param("n_splits") > smallest:
-        return (f"reduced folds to {smallest}, the size of the smallest class",
-                _replace(instruction, "kfold", _with_params(kfold, n_splits=smallest)))
-    if kfold.param("stratified"):
-        return ("validation no longer stratified",
-                _replace(instruction, "kfold", _with_params(kfold, stratified=False)))
-    return None
-
-
-def _shrink(instruction: Instruction, spec: TaskSpec, what: str):
-    """Make the run cheaper: fewer rows, fewer text features, fewer trees and folds."""
-    changes = []
-    subsample = instruction.find("subsample_rows")
-    rows = min(subsample.param("max_rows") if subsample else spec.n_train, spec.n_train)
-    if rows >= 2000:
-        step = make_step("subsample_rows", max_rows=rows // 2)
-        instruction = (_replace(instruction, "subsample_rows", step) if subsample
-                       else _add(instruction, step, "training"))
-        changes.append(f"fit on at most {rows // 2} rows")
-    tfidf = instruction.find("tfidf_text")
-    if tfidf is not None and tfidf.param("max_features") > 2000:
-        features = tfidf.param("max_features") // 4
-        instruction = _replace(instruction, "tfidf_text", _with_params(tfidf, max_features=features))
-        changes.append(f"at most {features} TF-IDF terms")
-    model = instruction.model_step()
-    trees = model.param("n_estimators") if get_operation(model.op).family == "tree" else None
-    if trees is not None and trees > 50:
-        instruction = _replace(instruction, model.op, _with_params(model, n_estimators=max(50, trees // 2)))
-        changes.append(f"{max(50, trees // 2)} trees")
-    kfold = instruction.find("kfold")
-    if what == "timeout" and kfold is not None and kfold.param("n_splits") > 3:
-        instruction = _replace(instruction, "kfold", _with_params(kfold, n_splits=3))
-        changes.append("3 folds")
-    return (f"after {what.replace('_', ' ')}: " + ", ".join(changes), instruction) if changes else None
-
-
-_HANDLERS = {
-    "nan_in_input": _fix_nan,
-    "dtype_mismatch": _fix_dtype,
-    "unseen_category": _fix_unseen,
-    "too_few_class_members": _fix_folds,
-    "out_of_memory": lambda i, s: _shrink(i, s, "out_of_memory"),
-    "timeout": lambda i, s: _shrink(i, s, "timeout"),
-}
+# Failures that a cheaper run avoids: their fixes are listed as one change.
+_CHEAPER = {"timeout", "out_of_memory"}

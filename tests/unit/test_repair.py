@@ -104,3 +104,28 @@ def test_search_falls_back_to_the_next_candidate(task_factory, tmp_path):
     assert outcome.best.candidate == 2
     assert outcome.candidates[0].status.startswith("failed: compile")
     assert outcome.first_valid_seconds is not None
+
+
+def test_an_operation_brings_its_own_fix(spec, monkeypatch):
+    """repair.py knows how failures read; what to do about one is the operations' (their
+    `fixes`): a fix added to an operation is used with no change to the repair loop."""
+    import dataclasses
+
+    from linguacodus.ops import OPERATIONS
+
+    invalid = diagnose(failed(exit_code=0), Grade(valid=False, reason="predictions out of range"))
+    assert invalid.signature == "invalid_output"
+    assert propose_repair(BARE, spec, invalid) is None  # nobody fixes it today
+
+    def clip(instruction, s):
+        if instruction.find("clip_predictions") is not None:
+            return None
+        return "added clipping", instruction.model_copy(update={
+            "postprocess": instruction.postprocess + (make_step("clip_predictions"),)})
+
+    monkeypatch.setitem(OPERATIONS, "clip_predictions", dataclasses.replace(
+        OPERATIONS["clip_predictions"], fixes={"invalid_output": clip}))
+    repair = propose_repair(BARE, spec, invalid)
+    assert repair.description == "added clipping"
+    assert repair.instruction.find("clip_predictions") is not None
+    assert propose_repair(repair.instruction, spec, invalid) is None

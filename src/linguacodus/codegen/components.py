@@ -109,16 +109,26 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
                 "X[NUMERIC_FEATURES] = X[NUMERIC_FEATURES].fillna(fill_values)",
                 "X_test[NUMERIC_FEATURES] = X_test[NUMERIC_FEATURES].fillna(fill_values)",
             ]
-        lines += [
-            "",
-            "for column in CATEGORICAL_COLUMNS:",
-            "    categories = sorted(X[column].dropna().unique())",
-            "    X[column] = pd.Categorical(X[column], categories=categories)",
-            "    # Categories unseen in training become missing values.",
-            "    X_test[column] = pd.Categorical(X_test[column], categories=categories)",
-        ]
+        if get_operation(layout.model.op).model.categories_argument is not None:
+            lines += [
+                "",
+                "# The model reads categories as text (it is told which columns they are);",
+                "# a missing value is a category of its own.",
+                "for column in CATEGORICAL_COLUMNS:",
+                '    X[column] = X[column].fillna("(missing)")',
+                '    X_test[column] = X_test[column].fillna("(missing)")',
+            ]
+        else:
+            lines += [
+                "",
+                "for column in CATEGORICAL_COLUMNS:",
+                "    categories = sorted(X[column].dropna().unique())",
+                "    X[column] = pd.Categorical(X[column], categories=categories)",
+                "    # Categories unseen in training become missing values.",
+                "    X_test[column] = pd.Categorical(X_test[column], categories=categories)",
+            ]
     elif layout.uses_pipeline:
-        lines += ["", ""] + _preprocessor_function(layout, imports)
+        lines += ["", ""] + _preprocessor_function(spec, layout, imports)
     return Component("preprocess", "Data preprocessing", "\n".join(lines), frozenset(imports),
                      tuple(quotes) + tuple(_extra_quotes(layout)))
 
@@ -138,7 +148,7 @@ def _pandas_statistic(strategy: str) -> str:
             "zero": "median() * 0"}.get(strategy, "median()")
 
 
-def _preprocessor_function(layout: Layout, imports: set[str]) -> list[str]:
+def _preprocessor_function(spec: TaskSpec, layout: Layout, imports: set[str]) -> list[str]:
     imports.add("from sklearn.compose import ColumnTransformer")
     blocks: list[str] = []
     numeric_steps = []
@@ -170,6 +180,12 @@ def _preprocessor_function(layout: Layout, imports: set[str]) -> list[str]:
                 )
             else:
                 categorical_steps.append('OneHotEncoder(handle_unknown="ignore")')
+        elif method == "target":
+            imports.add("from sklearn.preprocessing import TargetEncoder")
+            # The kind of target is said, not guessed: an integer regression target would
+            # otherwise read as many classes.
+            kind = "continuous" if spec.task_type == "regression" else spec.task_type
+            categorical_steps.append(f"TargetEncoder(target_type={py(kind)}, random_state=SEED)")
         else:
             imports.add("from sklearn.preprocessing import OrdinalEncoder")
             categorical_steps.append(
@@ -221,6 +237,8 @@ def _model_arguments(layout: Layout) -> list[str]:
     params = code.arguments({**get_operation(model.op).defaults, **model.params},
                             layout.native_categories)
     args = [f"{key}={py(value)}" for key, value in params.items()]
+    if code.categories_argument is not None and layout.native_categories:
+        args.append(f"{code.categories_argument}=CATEGORICAL_COLUMNS")
     if code.seeded:
         args.append("random_state=SEED")
     return args

@@ -54,6 +54,10 @@ def build(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Parallel processes.")] = 2,
     probe_rows: Annotated[int, typer.Option("--rows", min=100, help="Rows each recipe is "
                                             "cross-validated on (a seeded subsample).")] = 2000,
+    at_size_rows: Annotated[int, typer.Option(
+        "--at-size-rows", min=0, help="Data sets with at least 3× --rows training rows are "
+        "measured again at their own size, on up to this many rows, with the families that "
+        "win on large data (0: the subsample only).")] = 8000,
     export: Annotated[Path | None, typer.Option(
         "--export", help="Also write a compact read-only copy here (how the shipped "
                          "knowledge base is made).")] = None,
@@ -86,7 +90,8 @@ def build(
         unknown = sorted(set(chosen) - set(RECIPES))
         if unknown:
             _error(f"unknown recipe(s) {', '.join(unknown)}; known: {', '.join(RECIPES)}")
-    settings = BuildSettings(work_dir=work, workers=workers, probe_rows=probe_rows, recipes=chosen)
+    settings = BuildSettings(work_dir=work, workers=workers, probe_rows=probe_rows, recipes=chosen,
+                             at_size_rows=at_size_rows or None)
     try:
         store = KnowledgeStore(db).open()
     except (RuntimeError, sqlite3.DatabaseError) as problem:

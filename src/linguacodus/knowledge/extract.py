@@ -20,8 +20,6 @@ from linguacodus.ops import OPERATIONS, get_operation, model_operations
 # operation declares (ops/<name>.py), then models recognised that no operation implements.
 _MODELS: dict[str, tuple[str | None, str]] = {
     **{call: (op.name, op.model.title) for op in model_operations() for call in op.extracts},
-    "CatBoostClassifier": (None, "CatBoost gradient boosting"),
-    "CatBoostRegressor": (None, "CatBoost gradient boosting"),
     "nn.Sequential": (None, "a PyTorch neural network"),
     "Sequential": (None, "a Keras sequential neural network"),
     "torch.nn.Module": (None, "a PyTorch neural network"),
@@ -133,8 +131,11 @@ def extract_instruction(source: str, title: str = "Extracted instruction",
             op, words = _MODELS[model_key]
             key = op or words
             if key not in models:
-                known = get_operation(op).defaults if op else {}
+                operation = get_operation(op) if op else None
+                known = operation.defaults if operation else {}
                 kept = {k: v for k, v in params.items() if k in known}
+                if operation is not None and operation.extract_params is not None:
+                    kept = {**kept, **operation.extract_params(params)}  # the family's own names
                 text = f"Model: {words} (`{name.rsplit('.', 1)[-1]}`)."
                 models[key] = Step(text=text, op=op, params=kept) if op else Step(text=text)
             if params.get("class_weight") == "balanced":

@@ -13,7 +13,9 @@ from linguacodus.metrics import get_metric
 from linguacodus.spec import ColumnRole, TaskSpec
 
 
-def meta_features(spec: TaskSpec) -> dict:
+def meta_features(spec: TaskSpec, rows: int | None = None) -> dict:
+    """The task's meta-features; rows: the rows its outcomes were measured on, where a
+    seeded subsample of the training rows (`kb build`), so that its size says that."""
     roles = list(spec.columns.values())
     n_features = max(1, len(roles))
 
@@ -24,7 +26,7 @@ def meta_features(spec: TaskSpec) -> dict:
         "task_type": spec.task_type,
         "metric": spec.metric,
         "metric_kind": get_metric(spec.metric).prediction,
-        "rows": spec.n_train,
+        "rows": spec.n_train if rows is None else min(spec.n_train, rows),
         "features": len(roles),
         "numeric_share": share(ColumnRole.NUMERIC),
         "categorical_share": share(ColumnRole.CATEGORICAL),

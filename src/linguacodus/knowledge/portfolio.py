@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from linguacodus.instruction import Instruction, Provenance, Step, make_step
-from linguacodus.ops import sentence_embeddings
+from linguacodus.ops import catboost, sentence_embeddings
 from linguacodus.planning import (
     build_instruction,
     common_preprocessing,
@@ -62,6 +62,14 @@ def _xgb(**params) -> Callable[[TaskSpec], Step]:
     return lambda spec: make_step("xgboost", **params)
 
 
+def _cb(**params) -> Callable[[TaskSpec], Step]:
+    return lambda spec: make_step("catboost", **params)
+
+
+def _catboost_installed(spec: TaskSpec) -> bool:
+    return catboost.available()
+
+
 def _linear(c: float, alpha: float) -> Callable[[TaskSpec], Step]:
     return lambda spec: (make_step("logistic_regression", C=c) if spec.is_classification
                          else make_step("ridge", alpha=alpha))
@@ -73,6 +81,10 @@ def _classification(spec: TaskSpec) -> bool:
 
 def _positive_regression(spec: TaskSpec) -> bool:
     return spec.task_type == "regression" and (spec.target_min or 0) >= 0
+
+
+def _has_categoricals(spec: TaskSpec) -> bool:
+    return bool(spec.columns_with(ColumnRole.CATEGORICAL))
 
 
 def _regression(spec: TaskSpec) -> bool:
@@ -109,6 +121,9 @@ TABULAR: tuple[Recipe, ...] = (
              _lgbm(**_SMALL)),
     _tabular("lgbm-onehot", "LightGBM on one-hot encoded categories",
              "one indicator column per category", "onehot", _lgbm(**_SMALL)),
+    _tabular("lgbm-target", "LightGBM on target-encoded categories",
+             "each category as its cross-fitted mean target: many levels in one column",
+             "target", _lgbm(), applies=_has_categoricals),
     _tabular("lgbm-balanced", "LightGBM with balanced class weights",
              "re-weights rare classes; helps threshold metrics on imbalanced data", "native",
              _lgbm(**_SMALL), extra_training=_balanced, applies=_classification),
@@ -126,6 +141,9 @@ TABULAR: tuple[Recipe, ...] = (
              "many shallow trees", "native", _xgb(n_estimators=1000, learning_rate=0.02, max_depth=3)),
     _tabular("xgb-ordinal", "XGBoost on ordinal-encoded categories",
              "categories as integer codes", "ordinal", _xgb(n_estimators=300, max_depth=4)),
+    _tabular("cb-default", "CatBoost, default settings, ordered category statistics",
+             "symmetric depth-6 trees; categories by ordered target statistics", "native", _cb(),
+             applies=_catboost_installed),
     _tabular("rf", "Random forest on ordinal-encoded features",
              "bagged fully grown trees", "ordinal",
              lambda spec: make_step("random_forest", n_estimators=300, min_samples_leaf=1)),

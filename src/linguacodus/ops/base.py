@@ -18,6 +18,9 @@ CLASSIFICATION = frozenset({"binary", "multiclass"})
 
 # check(step, spec, instruction): raise InstructionError where the step can't work as written.
 Check = Callable[["Step", "TaskSpec", "Instruction"], None]
+# fix(instruction, spec) → (what changed, the repaired instruction), or None where the
+# operation has nothing to offer against the failure (repair.py: signatures and the loop).
+Fix = Callable[["Instruction", "TaskSpec"], "tuple[str, Instruction] | None"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ class ModelCode:
     arguments: Callable[[dict[str, Any], bool], dict[str, Any]] = lambda params, native: params
     seeded: bool = True  # takes random_state=SEED
     native_categories: bool = False  # splits on pandas categories itself
+    # Set: the family is told its categorical columns by this keyword and reads them as text
+    # (CatBoost's cat_features), a missing value being a category of its own, instead of
+    # taking pandas categories.
+    categories_argument: str | None = None
     early_stopping: EarlyStoppingCode | None = None  # set: fit() can stop on an inner hold-out
     tree_per_class: bool = False  # boosting: one tree a class each round (many-class cost)
     # Classification only with the codes 0..k-1 of the classes the rows hold (XGBoost): a
@@ -85,9 +92,12 @@ class Operation:
     extract_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     model: ModelCode | None = None
     features: Features | None = None  # feature operations: the code they add to make_features
+    # failure signature (repair.diagnose) → how this operation helps against it
+    fixes: Mapping[str, Fix] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))
+        object.__setattr__(self, "fixes", MappingProxyType(dict(self.fixes)))
         object.__setattr__(self, "extracts", MappingProxyType(
             {key: MappingProxyType(dict(value)) for key, value in self.extracts.items()}))
         if (self.section == "model") != (self.model is not None):

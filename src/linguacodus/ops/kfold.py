@@ -2,6 +2,7 @@
 days), or forward in time (fit on earlier rows, validate on the next block)."""
 
 from linguacodus.errors import InstructionError
+from linguacodus.ops import _edits
 from linguacodus.ops.base import Operation
 from linguacodus.spec import ColumnRole
 
@@ -49,6 +50,29 @@ def _describe(p) -> str:
             + "; keep out-of-fold predictions for scoring.")
 
 
+def _fix_folds(instruction, spec):
+    """A class with fewer rows than folds: as many folds as its rows, else unstratified."""
+    kfold = instruction.find("kfold")
+    smallest = max(2, int(round((spec.minority_share or 0) * spec.n_train)))
+    if kfold is None:
+        return "added 2-fold validation", _edits.add(
+            instruction, _edits.make("kfold", n_splits=2), "training")
+    if kfold.param("n_splits") > smallest:
+        return (f"reduced folds to {smallest}, the size of the smallest class", _edits.replace(
+            instruction, "kfold", _edits.with_params(kfold, n_splits=smallest)))
+    if kfold.param("stratified"):
+        return ("validation no longer stratified", _edits.replace(
+            instruction, "kfold", _edits.with_params(kfold, stratified=False)))
+    return None
+
+
+def _fix_timeout(instruction, spec):
+    kfold = instruction.find("kfold")
+    if kfold is None or kfold.param("n_splits") <= 3:
+        return None
+    return "3 folds", _edits.replace(instruction, "kfold", _edits.with_params(kfold, n_splits=3))
+
+
 OPERATION = Operation(
     "kfold", "training", 16, _describe,
     defaults={"n_splits": 5, "stratified": True, "group_by": None, "group_days": None,
@@ -57,4 +81,5 @@ OPERATION = Operation(
     extracts={"KFold": {"stratified": False}, "StratifiedKFold": {"stratified": True},
               "cross_val_score": {"stratified": False}, "TimeSeriesSplit": {"stratified": False}},
     extract_params=_extract_params,
+    fixes={"too_few_class_members": _fix_folds, "timeout": _fix_timeout},
 )

@@ -1,5 +1,6 @@
 """LightGBM gradient-boosted trees."""
 
+from linguacodus.ops import _edits
 from linguacodus.ops.base import EarlyStoppingCode, ModelCode, Operation
 
 
@@ -32,6 +33,7 @@ OPERATION = Operation(
               "subsample": 0.8, "colsample_bytree": 0.8, "objective": None,
               "min_child_weight": None},
     family="tree",
+    fixes=_edits.fewer_trees("lightgbm"),
     extracts={"LGBMClassifier": {}, "LGBMRegressor": {}, "lightgbm.train": {}},
     model=ModelCode(
         "LightGBM",

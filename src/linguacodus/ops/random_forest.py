@@ -1,5 +1,6 @@
 """A random forest."""
 
+from linguacodus.ops import _edits
 from linguacodus.ops.base import ModelCode, Operation
 
 OPERATION = Operation(
@@ -8,6 +9,7 @@ OPERATION = Operation(
               f"at least {p['min_samples_leaf']} rows a leaf.",
     defaults={"n_estimators": 300, "min_samples_leaf": 1},
     family="tree",
+    fixes=_edits.fewer_trees("random_forest"),
     extracts={"RandomForestClassifier": {}, "RandomForestRegressor": {}},
     model=ModelCode(
         "random forest",

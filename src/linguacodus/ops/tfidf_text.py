@@ -1,6 +1,7 @@
 """TF-IDF features of word n-grams from text columns."""
 
 from linguacodus.errors import InstructionError
+from linguacodus.ops import _edits
 from linguacodus.ops.base import Operation, names
 
 
@@ -10,6 +11,15 @@ def _check(step, spec, instruction) -> None:
         raise InstructionError(f"tfidf_text names column(s) the task lacks: {', '.join(missing)}")
 
 
+def _fewer_terms(instruction, spec):
+    tfidf = instruction.find("tfidf_text")
+    if tfidf is None or tfidf.param("max_features") <= 2000:
+        return None
+    terms = tfidf.param("max_features") // 4
+    return f"at most {terms} TF-IDF terms", _edits.replace(
+        instruction, "tfidf_text", _edits.with_params(tfidf, max_features=terms))
+
+
 OPERATION = Operation(
     "tfidf_text", "preprocessing", 8,
     lambda p: f"Turn text columns ({names(p['columns'])}) into TF-IDF features of word "
@@ -17,4 +27,5 @@ OPERATION = Operation(
     defaults={"columns": [], "max_features": 20000, "ngram_max": 2, "min_df": 2},
     check=_check,
     extracts={"TfidfVectorizer": {}, "CountVectorizer": {}},
+    fixes={"timeout": _fewer_terms, "out_of_memory": _fewer_terms},
 )

@@ -1,5 +1,6 @@
 """XGBoost gradient-boosted trees (histogram method)."""
 
+from linguacodus.ops import _edits
 from linguacodus.ops.base import EarlyStoppingCode, ModelCode, Operation
 
 
@@ -24,6 +25,7 @@ OPERATION = Operation(
     defaults={"n_estimators": 500, "learning_rate": 0.05, "max_depth": 6, "subsample": 0.8,
               "colsample_bytree": 0.8},
     family="tree",
+    fixes=_edits.fewer_trees("xgboost"),
     extracts={"XGBClassifier": {}, "XGBRegressor": {}, "xgboost.train": {}},
     model=ModelCode(
         "XGBoost",
