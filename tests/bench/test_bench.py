@@ -353,7 +353,9 @@ def test_a_crashing_system_is_recorded_as_invalid(prepared, tmp_path, monkeypatc
 def test_lgbm_default_baseline_is_valid(prepared, tmp_path, task_id):
     result = run_system("lgbm-default", prepared[task_id], 30, tmp_path, "test")
     assert result.valid, result.reason
-    assert result.first_valid_seconds == result.wall_seconds  # a submission only at the end
+    # A submission only at the end: the harness may see the file a poll before the process
+    # has exited (a loaded machine), never much earlier.
+    assert 0 <= result.wall_seconds - result.first_valid_seconds < 2.0
     assert result.split == load_meta(prepared[task_id]).split
 
 
