@@ -1,4 +1,4 @@
-"""Leave-one-out check of the proposer on the knowledge base itself.
+"""Leave-one-out on the knowledge base itself:
 
     python benchmarks/kb_loo.py [--kb PATH]
 
@@ -8,8 +8,9 @@ own size — and their outcomes left out of retrieval and of the recipe means), 
 the normalised gap of the top-1 and of the best of the top 3 to the best recipe on that
 task, and whether the best recipe's model family is among the top 3's. This is where the
 proposer's constants (neighbours, similarity sharpening, prior weight, description/meta
-balance) may be chosen; the public suite (benchmarks/kb_proposals.py) only reports.
-Figures are given for all tasks and for each kind of measurement (subsample, at size).
+balance) may be chosen (benchmarks/kb_tune.py); the public suite
+(benchmarks/kb_proposals.py) only reports. Figures are given for all tasks and for each
+kind of measurement (subsample, at size).
 """
 
 from __future__ import annotations
@@ -19,21 +20,108 @@ import json
 import statistics
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results" / "kb"
 
 
-def main() -> int:
+@dataclass(frozen=True)
+class Case:
+    """One stored corpus task, read once: what leave-one-out proposes for and scores."""
+
+    task: dict
+    spec: object  # TaskSpec
+    description: str
+    normalized: dict[str, float]  # recipe → normalised outcome on the task
+    left_out: frozenset[int]  # the task ids of every measurement of its data set
+
+
+def load_cases(kb: Path, folder: Path) -> tuple[object, list[Case]]:
+    """The index over the knowledge base and every built corpus task in it."""
     from linguacodus.knowledge.build import data_set_of
     from linguacodus.knowledge.corpus import ENTRIES, write_task
-    from linguacodus.knowledge.portfolio import RECIPES, recipe_of
-    from linguacodus.knowledge.propose import normalized_gap, propose, recipe_means
     from linguacodus.knowledge.retrieval import TaskIndex
-    from linguacodus.knowledge.store import PACKAGED_KB, KnowledgeStore
+    from linguacodus.knowledge.store import KnowledgeStore
     from linguacodus.spec import infer_spec
     from linguacodus.task import load_task
+
+    store = KnowledgeStore(kb, read_only=True).open()
+    index = TaskIndex(store, "tfidf")
+    by_source = {e.source: e for e in ENTRIES}
+    siblings: dict[str, set[int]] = {}
+    for task in index.tasks:
+        siblings.setdefault(data_set_of(task["source_id"]), set()).add(task["id"])
+    cases, specs = [], {}
+    for task in index.tasks:
+        data_set = data_set_of(task["source_id"])
+        entry = by_source.get(data_set)
+        outcomes = store.outcomes([task["id"]])
+        if task["source"] != "kb-build" or entry is None or not any(o["rank"] for o in outcomes):
+            continue  # not a corpus task, or not built (yet)
+        if data_set not in specs:
+            write_task(entry, folder / entry.slug)
+            loaded = load_task(folder / entry.slug)
+            specs[data_set] = (infer_spec(loaded), loaded.description)
+        spec, description = specs[data_set]
+        normalized = {o["recipe"]: (o["normalized"] if o["normalized"] is not None else 0.0)
+                      for o in outcomes}
+        cases.append(Case(task, spec, description, normalized, frozenset(siblings[data_set])))
+    return index, cases
+
+
+def evaluate(index, cases: list[Case]) -> list[dict]:
+    """A row a case: what was proposed and its gaps (with the proposer's constants as set)."""
+    from linguacodus.knowledge.portfolio import RECIPES, recipe_of
+    from linguacodus.knowledge.propose import normalized_gap, propose, recipe_means
+
+    rows = []
+    for case in cases:
+        proposal = propose(case.spec, case.description, 3, index, exclude=case.left_out)
+        proposed = [recipe_of(i) for i in proposal.instructions]
+        means = recipe_means(index, case.left_out)
+        global_order = [r for r in sorted(means, key=lambda r: -means[r]) if r in case.normalized]
+        best = max(case.normalized, key=lambda r: case.normalized[r])
+
+        def gap(recipes, normalized=case.normalized) -> float:
+            return normalized_gap(normalized, recipes)
+
+        def families(recipes, spec=case.spec) -> set[str]:
+            built = (RECIPES[r].build(spec) for r in recipes if r in RECIPES)
+            return {instruction.model_step().op for instruction in built if instruction}
+
+        rows.append({"task": case.task["source_id"],
+                     "measured": "at size" if "@" in case.task["source_id"] else "subsample",
+                     "rows": (case.task["meta"] or {}).get("rows"), "best": best,
+                     "proposed": proposed,
+                     "top1_gap": gap(proposed[:1]), "best_of_3_gap": gap(proposed),
+                     "default_gap": gap(["lgbm-default"]),
+                     "global_top1_gap": gap(global_order[:1]),
+                     "global_best_of_3_gap": gap(global_order[:3]),
+                     "best_family_in_top3": families([best]) <= families(proposed),
+                     "global_best_family_in_top3": families([best]) <= families(global_order[:3])})
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Mean gaps and shares, for all tasks and for each kind of measurement."""
+    def mean_of(chosen: list[dict]) -> dict:
+        summary = {key: round(statistics.fmean(float(r[key]) for r in chosen), 4)
+                   for key in chosen[0] if key.endswith(("gap", "in_top3"))}
+        summary["tasks"] = len(chosen)
+        return summary
+
+    summary = {"all": mean_of(rows)}
+    for kind in ("subsample", "at size"):
+        chosen = [r for r in rows if r["measured"] == kind]
+        if chosen:
+            summary[kind] = mean_of(chosen)
+    return summary
+
+
+def main() -> int:
+    from linguacodus.knowledge.store import PACKAGED_KB
 
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -41,64 +129,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=OUT / "loo.json")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
-    store = KnowledgeStore(args.kb, read_only=True).open()
-    index = TaskIndex(store, "tfidf")
-    by_source = {e.source: e for e in ENTRIES}
-    siblings: dict[str, set[int]] = {}
-    for task in index.tasks:
-        siblings.setdefault(data_set_of(task["source_id"]), set()).add(task["id"])
-    rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for task in index.tasks:
-            data_set = data_set_of(task["source_id"])
-            entry = by_source.get(data_set)
-            outcomes = store.outcomes([task["id"]])
-            if task["source"] != "kb-build" or entry is None or not any(o["rank"] for o in outcomes):
-                continue  # not a corpus task, or not built (yet)
-            if not (Path(folder) / entry.slug).is_dir():
-                write_task(entry, Path(folder) / entry.slug)
-            loaded = load_task(Path(folder) / entry.slug)
-            spec = infer_spec(loaded)
-            normalized = {o["recipe"]: (o["normalized"] if o["normalized"] is not None else 0.0)
-                          for o in outcomes}
-            left_out = frozenset(siblings[data_set])
-            proposal = propose(spec, loaded.description, 3, index, exclude=left_out)
-            proposed = [recipe_of(i) for i in proposal.instructions]
-            means = recipe_means(index, left_out)
-            global_order = [r for r in sorted(means, key=lambda r: -means[r]) if r in normalized]
-            best = max(normalized, key=lambda r: normalized[r])
-
-            def gap(recipes, normalized=normalized) -> float:
-                return normalized_gap(normalized, recipes)
-
-            def families(recipes, spec=spec) -> set[str]:
-                built = (RECIPES[r].build(spec) for r in recipes if r in RECIPES)
-                return {instruction.model_step().op for instruction in built if instruction}
-
-            rows.append({"task": task["source_id"],
-                         "measured": "at size" if "@" in task["source_id"] else "subsample",
-                         "rows": (task["meta"] or {}).get("rows"), "best": best,
-                         "proposed": proposed,
-                         "top1_gap": gap(proposed[:1]), "best_of_3_gap": gap(proposed),
-                         "default_gap": gap(["lgbm-default"]),
-                         "global_top1_gap": gap(global_order[:1]),
-                         "global_best_of_3_gap": gap(global_order[:3]),
-                         "best_family_in_top3": families([best]) <= families(proposed),
-                         "global_best_family_in_top3": families([best]) <= families(global_order[:3])})
-            if not args.quiet:
-                print(rows[-1], file=sys.stderr)
-
-    def summarise(chosen: list[dict]) -> dict:
-        summary = {key: round(statistics.fmean(float(r[key]) for r in chosen), 4)
-                   for key in chosen[0] if key.endswith(("gap", "in_top3"))}
-        summary["tasks"] = len(chosen)
-        return summary
-
-    summary = {"all": summarise(rows)}
-    for kind in ("subsample", "at size"):
-        chosen = [r for r in rows if r["measured"] == kind]
-        if chosen:
-            summary[kind] = summarise(chosen)
+        index, cases = load_cases(args.kb, Path(folder))
+    rows = evaluate(index, cases)
+    if not args.quiet:
+        for row in rows:
+            print(row, file=sys.stderr)
+    summary = summarise(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"command": "python benchmarks/kb_loo.py", "kb": str(args.kb),
                                     "summary": summary, "tasks": rows}, indent=2) + "\n")
@@ -107,4 +144,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -206,11 +206,14 @@ def _preprocessor_function(spec: TaskSpec, layout: Layout, imports: set[str]) ->
     if layout.tfidf is not None and layout.text:
         imports.add("from sklearn.feature_extraction.text import TfidfVectorizer")
         tfidf = layout.tfidf
+        analyzer = tfidf.param("analyzer")
+        shortest = 1 if analyzer == "word" else 2  # single characters say little
         lines += [
             "    for column in TEXT_COLUMNS:",
             "        vectorizer = TfidfVectorizer(",
+            *([f"            analyzer={py(analyzer)},"] if analyzer != "word" else []),
             f"            max_features={py(tfidf.param('max_features'))}, "
-            f"ngram_range=(1, {py(tfidf.param('ngram_max'))}),",
+            f"ngram_range=({shortest}, {py(tfidf.param('ngram_max'))}),",
             f"            min_df={py(tfidf.param('min_df'))}, sublinear_tf=True,",
             "        )",
             '        blocks.append((f"text_{column}", vectorizer, column))',

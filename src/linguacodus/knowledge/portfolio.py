@@ -176,9 +176,9 @@ TABULAR: tuple[Recipe, ...] = (
 
 
 def _text(recipe_id: str, title: str, note: str, build_steps,
-          applies: Callable[[], bool] = lambda: True) -> Recipe:
+          applies: Callable[[TaskSpec], bool] = lambda spec: True) -> Recipe:
     def build(spec: TaskSpec) -> Instruction | None:
-        if not spec.columns_with(ColumnRole.TEXT) or not applies():
+        if not spec.columns_with(ColumnRole.TEXT) or not applies(spec):
             return None
         preprocessing, model = build_steps(spec)
         instruction = build_instruction(spec, title, note, preprocessing, model)
@@ -187,11 +187,11 @@ def _text(recipe_id: str, title: str, note: str, build_steps,
     return Recipe(recipe_id, title, note, build)
 
 
-def _text_only(c: float, alpha: float):
+def _text_only(c: float, alpha: float, **tfidf):
     def steps(spec: TaskSpec):
         others = [c for c, r in spec.columns.items() if r != ColumnRole.TEXT]
         pre = [make_step("drop_columns", columns=others)] if others else []
-        pre.append(make_step("tfidf_text", columns=spec.columns_with(ColumnRole.TEXT)))
+        pre.append(make_step("tfidf_text", columns=spec.columns_with(ColumnRole.TEXT), **tfidf))
         return pre, _linear(c, alpha)(spec)
     return steps
 
@@ -209,7 +209,18 @@ def _text_gbm(spec: TaskSpec):
     return pre, make_step("lightgbm", **_SMALL)
 
 
-def _embeddings_installed() -> bool:
+SHORT_TEXT_CHARACTERS = 60  # names, titles and short phrases, not reviews
+
+
+def _short_texts(spec: TaskSpec) -> bool:
+    """Texts of at most SHORT_TEXT_CHARACTERS a row on average (distinct texts' characters
+    over all rows, train and test: never more than their mean length)."""
+    rows = max(1, spec.n_train + spec.n_test)
+    return sum(spec.text_chars.get(c, 0) for c in spec.columns_with(ColumnRole.TEXT)) / rows \
+        <= SHORT_TEXT_CHARACTERS
+
+
+def _embeddings_installed(spec: TaskSpec) -> bool:
     return sentence_embeddings.available()
 
 
@@ -226,6 +237,10 @@ def _embedded(model: Callable[[TaskSpec], Step], encoding: str, scale: bool):
 TEXT: tuple[Recipe, ...] = (
     _text("text-linear", "TF-IDF and a linear model on the text",
           "word n-gram TF-IDF with a linear model", _text_only(1.0, 1.0)),
+    _text("text-char-linear", "Character n-gram TF-IDF and a linear model on the text",
+          "2- to 5-character pieces of words: names, titles, codes, endings, misspellings",
+          _text_only(1.0, 1.0, analyzer="char_wb", ngram_max=5, max_features=50000),
+          applies=_short_texts),
     _text("text-linear-weak", "TF-IDF and a weakly regularised linear model",
           "TF-IDF n-grams, little shrinkage", _text_only(10.0, 0.1)),
     _text("text-tabular-linear", "TF-IDF text with one-hot and scaled tabular features, linear model",

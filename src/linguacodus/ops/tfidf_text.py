@@ -1,11 +1,20 @@
-"""TF-IDF features of word n-grams from text columns."""
+"""TF-IDF features of word n-grams, or of character n-grams within words, from text columns.
+
+Character n-grams (``analyzer='char_wb'``) read what words can't: names, codes, misspellings
+and word endings, where a test text shares no whole word with the training texts.
+"""
 
 from linguacodus.errors import InstructionError
 from linguacodus.ops import _edits
 from linguacodus.ops.base import Operation, names
 
+ANALYZERS = ("word", "char_wb")
+
 
 def _check(step, spec, instruction) -> None:
+    if step.param("analyzer") not in ANALYZERS:
+        raise InstructionError(f"tfidf_text analyzer must be 'word' or 'char_wb' (character "
+                               f"n-grams within words), not {step.param('analyzer')!r}")
     missing = [c for c in step.param("columns") or [] if c not in spec.columns]
     if missing:
         raise InstructionError(f"tfidf_text names column(s) the task lacks: {', '.join(missing)}")
@@ -22,9 +31,13 @@ def _fewer_terms(instruction, spec):
 
 OPERATION = Operation(
     "tfidf_text", "preprocessing", 8,
-    lambda p: f"Turn text columns ({names(p['columns'])}) into TF-IDF features of word "
-              f"1- to {p['ngram_max']}-grams, at most {p['max_features']} terms each.",
-    defaults={"columns": [], "max_features": 20000, "ngram_max": 2, "min_df": 2},
+    lambda p: f"Turn text columns ({names(p['columns'])}) into TF-IDF features of "
+              + ("word 1" if p["analyzer"] == "word" else "character 2")
+              + f"- to {p['ngram_max']}-grams"
+              + ("" if p["analyzer"] == "word" else " within words")
+              + f", at most {p['max_features']} terms each.",
+    defaults={"columns": [], "max_features": 20000, "ngram_max": 2, "min_df": 2,
+              "analyzer": "word"},
     check=_check,
     extracts={"TfidfVectorizer": {}, "CountVectorizer": {}},
     fixes={"timeout": _fewer_terms, "out_of_memory": _fewer_terms},
