@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kb_loo import OUT, evaluate, load_cases, summarise  # noqa: E402
 
 GRID = {
-    "propose.NEIGHBOURS": (5, 7, 10, 15),
-    "propose.SIMILARITY_POWER": (1, 2, 4, 8),
-    "propose.PRIOR_WEIGHT": (0.25, 0.5, 1.0),
+    "propose.NEIGHBOURS": (7, 10, 15, 20, 30),
+    "propose.SIMILARITY_POWER": (1, 2, 4),
+    "propose.PRIOR_WEIGHT": (0.5, 1.0, 2.0),
     "retrieval.DISTANT_DESCRIPTION_WEIGHT": (0.25, 0.5),
 }
 

@@ -247,15 +247,18 @@ def test_ranked_instructions_without_outcomes_vote_for_their_model_family(tmp_pa
     store = _store_with(tmp_path, [
         ("Bird songs", "Classify bird species from audio recordings of their songs.", binary, measured),
     ])
+    query = "which telecom customers cancel their contract"
+    before = propose(binary, query, 3, TaskIndex(store, "tfidf"))
+    assert "lgbm-default" not in {recipe_of(i) for i in before.instructions}
     lightgbm = applicable(binary)["lgbm-default"].model_copy(update={"title": "Kaggle notebook"})
     store.add_task(TaskRecord(source="linguacodus-paper", source_id="Churn", title="Telecom churn",
                               description="Predict which telecom customers cancel their contract.",
                               data_type="tabular", metric="auc"),
                    [InstructionRecord(source_key="nb1", rank=1, text="LightGBM ...", instruction=lightgbm)])
-    proposal = propose(binary, "which telecom customers cancel their contract", 3, TaskIndex(store, "tfidf"))
+    proposal = propose(binary, query, 3, TaskIndex(store, "tfidf"))
     assert proposal.neighbours[0].title == "Telecom churn"
     voted = {recipe_of(i): i for i in proposal.instructions}
-    assert recipe_of(proposal.instructions[0]) == "lgbm-default"  # linear won on the far task only
+    assert "lgbm-default" in voted  # the place-1 vote brought it in
     assert "place 1 instruction uses lightgbm" in voted["lgbm-default"].provenance.note
 
 
