@@ -78,7 +78,8 @@ kb-build: $(STAMP)
 		$(BENCH_VENV)/bin/linguacodus kb embed --db src/linguacodus/knowledge/data/knowledge.sqlite; fi
 
 # Knowledge-base figures: proposals on the public suite (runs the portfolio on it),
-# leave-one-out on the knowledge base, retrieval latency at 1k and 100k records.
+# leave-one-out on the knowledge base, retrieval latency at 1k and 100k records. The
+# proposer's constants are chosen with benchmarks/kb_tune.py (leave-one-out, not the suite).
 bench-kb: $(STAMP)
 	$(BIN)/python benchmarks/kb_proposals.py
 	$(BIN)/python benchmarks/kb_loo.py --quiet
