@@ -90,6 +90,31 @@ def boosting_anchor(spec: TaskSpec) -> Instruction | None:
                                          f"tabular data of {spec.n_train} rows"})})
 
 
+def is_linear(instruction: Instruction) -> bool:
+    """A linear model (logistic regression, ridge), with or without text features."""
+    if instruction.is_blend:
+        return False
+    model = next((s.op for s in instruction.model if s.op), None)
+    return model in _LINEAR
+
+
+_LINEAR = {"logistic_regression", "ridge"}
+# From this many candidates on, one of them is a linear model, whatever the knowledge base
+# proposed: it costs seconds, it wins where the signal is additive (pixels, measurements,
+# small data) where no near neighbour says so, and it is the blend's most different member.
+LINEAR_ANCHOR_MIN_K = 4
+
+
+def linear_anchor(spec: TaskSpec, k: int) -> Instruction | None:
+    """The rules' linear model for a tabular task, where k candidates leave room for it."""
+    if k < LINEAR_ANCHOR_MIN_K or spec.columns_with(ColumnRole.TEXT):
+        return None
+    anchor = _linear(spec)
+    return anchor.model_copy(update={"provenance": anchor.provenance.model_copy(update={
+        "note": anchor.provenance.note + "; added: a linear model is always among "
+                                         f"{LINEAR_ANCHOR_MIN_K} or more candidates"})})
+
+
 def common_preprocessing(spec: TaskSpec, drop_text: bool = False) -> list[Step]:
     steps = []
     drop = [c for c, r in spec.columns.items() if r in (ColumnRole.IDENTIFIER, ColumnRole.CONSTANT)]

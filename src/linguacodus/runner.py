@@ -24,7 +24,14 @@ from linguacodus.instruction import Instruction, load_instruction, save_instruct
 from linguacodus.knowledge.propose import propose
 from linguacodus.knowledge.selection import refine
 from linguacodus.llm.config import OFFLINE_BRAIN, BrainConfig
-from linguacodus.planning import boosting_anchor, is_tabular_boosting, with_matching_validation
+from linguacodus.planning import (
+    LINEAR_ANCHOR_MIN_K,
+    boosting_anchor,
+    is_linear,
+    is_tabular_boosting,
+    linear_anchor,
+    with_matching_validation,
+)
 from linguacodus.report import write_report
 from linguacodus.sandbox import bwrap_works
 from linguacodus.search import Search, SearchOutcome, SearchSettings
@@ -97,6 +104,12 @@ def _understood_by_rules(task_dir: Path, llm: BrainConfig) -> tuple[TaskData, Ta
         return task, None
 
 
+def _only_of_its_kind(candidate: Instruction, candidates: list[Instruction]) -> bool:
+    """The one gradient-boosting or the one linear candidate of the list (an anchor keeps it)."""
+    return any(kind(candidate) and sum(map(kind, candidates)) == 1
+               for kind in (is_tabular_boosting, is_linear))
+
+
 def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
                        budget: float | None,
                        on_event: Callable[[str], None] = lambda message: None,
@@ -121,12 +134,20 @@ def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
         for change in changes:
             on_event(f"   refined '{instruction.title}': {change}")
         refined.append(instruction)
-    anchor = boosting_anchor(spec)
-    if anchor is not None and not any(is_tabular_boosting(c) for c in refined):
+    # Anchors: a family every candidate list of the kind must hold. Each takes the place of
+    # the last candidate that is not the only one of the other anchored family.
+    for kind, anchor, why in (
+            (is_tabular_boosting, boosting_anchor(spec),
+             f"no candidate was gradient boosting on {spec.n_train} tabular rows"),
+            (is_linear, linear_anchor(spec, k) if len(refined) >= LINEAR_ANCHOR_MIN_K else None,
+             "no candidate was a linear model")):
+        if anchor is None or any(kind(c) for c in refined):
+            continue
         anchor, _ = refine(anchor, spec, budget)
-        refined = refined[: k - 1] + [anchor]
-        on_event(f"   added '{anchor.title}': no candidate was gradient boosting on "
-                 f"{spec.n_train} tabular rows")
+        replaced = max((i for i, c in enumerate(refined) if not _only_of_its_kind(c, refined)),
+                       default=len(refined) - 1)
+        refined = refined[:replaced] + [anchor] + refined[replaced + 1:]
+        on_event(f"   added '{anchor.title}': {why}")
     if brain is None:
         return refined
     examples = few_shot_examples(index, proposal.neighbours) if index is not None else []

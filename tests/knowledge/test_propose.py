@@ -290,3 +290,35 @@ def test_gradient_boosting_comes_first_and_is_always_a_candidate_on_larger_tabul
     assert any("no candidate was gradient boosting" in e for e in events)
     # Few rows: the knowledge base's choice stands.
     assert runner.propose_candidates(load_task(path), small, 2, None, 60) == only_linear
+
+
+def test_a_linear_model_is_always_among_four_or_more_candidates(task_factory, monkeypatch):
+    """Neighbours that all favour trees (data unlike any known task: pixels, measurements)
+    still leave a slot for a linear model, in place of the last candidate but the boosting
+    anchor; with fewer than four candidates no linear model is added, and an anchor never
+    takes the place of the only candidate of the other anchored family."""
+    from linguacodus import runner
+    from linguacodus.knowledge.propose import Proposal
+    from linguacodus.planning import is_linear, is_tabular_boosting
+    from linguacodus.planning import propose as rules
+    from linguacodus.task import load_task
+
+    path = task_factory("binary_proba")
+    large = _spec(task_factory, "binary_proba").model_copy(update={"n_train": 5000})
+    forests = [c for c in rules(large, k=6) if c.model_step().op in ("random_forest", "extra_trees")]
+    trees = (forests * 4)[:4]
+    trees = [t.model_copy(update={"title": f"trees {i}"}) for i, t in enumerate(trees)]
+    monkeypatch.setattr(runner, "propose", lambda *a, **k: Proposal(trees, [], False, "test"))
+    events = []
+    candidates = runner.propose_candidates(load_task(path), large, 4, None, 60, events.append)
+    assert [c.title for c in candidates[:2]] == ["trees 0", "trees 1"]
+    assert is_linear(candidates[2]) and is_tabular_boosting(candidates[3])
+    assert any("no candidate was a linear model" in e for e in events)
+    three = runner.propose_candidates(load_task(path), large, 3, None, 60)
+    assert not any(is_linear(c) for c in three)
+    with_linear = trees[:3] + [candidates[2]]
+    monkeypatch.setattr(runner, "propose", lambda *a, **k: Proposal(with_linear, [], False, "test"))
+    kept = runner.propose_candidates(load_task(path), large, 4, None, 60)
+    # The boosting anchor takes the last place but the only linear model's.
+    assert [c.title for c in kept[:2]] == ["trees 0", "trees 1"]
+    assert is_tabular_boosting(kept[2]) and kept[3] == with_linear[3]
