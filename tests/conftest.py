@@ -42,6 +42,26 @@ def rare_class_task(folder: Path, colour: bool = False) -> Path:
     return write_task(folder, train, test, sample, "Multi-class log loss.")
 
 
+def store_sales_task(folder: Path, seed: int = 5, whole_units: bool = False) -> Path:
+    """Sales driven by which of 150 stores sold them (effects sd 3, price 2, noise 1): a
+    high-cardinality category with missing values in train and test, and stores in the test
+    that training lacks. whole_units: an integer target (20 + the rest, rounded)."""
+    rng = np.random.default_rng(seed)
+    n = 1800
+    effect = rng.normal(scale=3.0, size=160)
+    store = rng.integers(0, 160, n)
+    store[:1500] = store[:1500] % 150  # stores 150..159 appear only in the test rows
+    frame = pd.DataFrame({"id": range(n), "price": rng.normal(size=n),
+                          "store": [f"s{s}" for s in store]})
+    frame["sales"] = effect[store] + 2.0 * frame["price"] + rng.normal(size=n)
+    if whole_units:
+        frame["sales"] = np.round(20 + frame["sales"])
+    frame.loc[frame.index % 11 == 0, "store"] = np.nan
+    train, test = frame.iloc[:1500], frame.iloc[1500:].drop(columns=["sales"])
+    sample = pd.DataFrame({"id": test["id"], "sales": 0.0})
+    return write_task(folder, train, test, sample, "Scored by RMSE.")
+
+
 def tabular_frame(n: int, seed: int = 0) -> pd.DataFrame:
     """Numeric, categorical (with missing values) and a learnable signal."""
     rng = np.random.default_rng(seed)

@@ -1,11 +1,10 @@
 """CatBoost as a model family: its categories as text with missing ones a category of their
 own, early stopping, rare classes, and gated on its package."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import rare_class_task, write_task
+from conftest import rare_class_task, store_sales_task
 from linguacodus.codegen.compiler import compile_solution
 from linguacodus.codegen.layout import CompileOptions
 from linguacodus.grading import grade_attempt
@@ -22,20 +21,7 @@ pytestmark = pytest.mark.skipif(not catboost.available(), reason="catboost is no
 
 @pytest.fixture
 def stores_task(tmp_path):
-    """Sales driven by which of 150 stores sold them: a high-cardinality category with missing
-    values in train and test, and stores the test has that training lacks."""
-    rng = np.random.default_rng(5)
-    n = 1800
-    effect = rng.normal(scale=3.0, size=160)
-    store = rng.integers(0, 160, n)
-    store[:1500] = store[:1500] % 150  # stores 150..159 appear only in the test rows
-    frame = pd.DataFrame({"id": range(n), "price": rng.normal(size=n),
-                          "store": [f"s{s}" for s in store]})
-    frame["sales"] = effect[store] + 2.0 * frame["price"] + rng.normal(size=n)
-    frame.loc[frame.index % 11 == 0, "store"] = np.nan
-    train, test = frame.iloc[:1500], frame.iloc[1500:].drop(columns=["sales"])
-    sample = pd.DataFrame({"id": test["id"], "sales": 0.0})
-    return load_task(write_task(tmp_path / "task", train, test, sample, "Scored by RMSE."))
+    return load_task(store_sales_task(tmp_path / "task"))
 
 
 def test_catboost_learns_a_high_cardinality_category_with_missing_values(stores_task, tmp_path):

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import cv_scores, rare_class_task, write_task
+from conftest import cv_scores, rare_class_task, store_sales_task, write_task
 from linguacodus.codegen.compiler import compile_solution
 from linguacodus.codegen.layout import CompileOptions
 from linguacodus.instruction import InstructionError, make_step, render_markdown
@@ -22,20 +22,8 @@ def _with_encoding(instruction, method: str):
 
 @pytest.fixture
 def stores_task(tmp_path):
-    """Whole units sold, driven by which of 150 stores sold them: a high-cardinality category
-    with missing values, stores in the test that training lacks, and an integer target."""
-    rng = np.random.default_rng(7)
-    n = 1800
-    effect = rng.normal(scale=3.0, size=160)
-    store = rng.integers(0, 160, n)
-    store[:1500] = store[:1500] % 150  # stores 150..159 appear only in the test rows
-    frame = pd.DataFrame({"id": range(n), "price": rng.normal(size=n),
-                          "store": [f"s{s}" for s in store]})
-    frame["units"] = np.round(20 + effect[store] + 2.0 * frame["price"] + rng.normal(size=n))
-    frame.loc[frame.index % 11 == 0, "store"] = np.nan
-    train, test = frame.iloc[:1500], frame.iloc[1500:].drop(columns=["units"])
-    sample = pd.DataFrame({"id": test["id"], "units": 0.0})
-    return load_task(write_task(tmp_path / "task", train, test, sample, "Scored by RMSE."))
+    """Whole units sold by 150 stores: an integer target, so that its kind must be said."""
+    return load_task(store_sales_task(tmp_path / "task", seed=7, whole_units=True))
 
 
 def test_target_encoding_learns_a_high_cardinality_category(stores_task, tmp_path):
