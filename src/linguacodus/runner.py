@@ -25,7 +25,6 @@ from linguacodus.knowledge.propose import propose
 from linguacodus.knowledge.selection import refine
 from linguacodus.llm.config import OFFLINE_BRAIN, BrainConfig
 from linguacodus.planning import (
-    LINEAR_ANCHOR_MIN_K,
     boosting_anchor,
     is_linear,
     is_tabular_boosting,
@@ -134,19 +133,22 @@ def propose_candidates(task: TaskData, spec: TaskSpec, k: int, kb: Path | None,
         for change in changes:
             on_event(f"   refined '{instruction.title}': {change}")
         refined.append(instruction)
-    # Anchors: a family every candidate list of the kind must hold. Each takes the place of
-    # the last candidate that is not the only one of the other anchored family.
+    # Anchors: a family every candidate list of the kind must hold. Each joins a list shorter
+    # than k, else takes the place of the last candidate that is not the only one of the
+    # other anchored family.
     for kind, anchor, why in (
             (is_tabular_boosting, boosting_anchor(spec),
              f"no candidate was gradient boosting on {spec.n_train} tabular rows"),
-            (is_linear, linear_anchor(spec, k) if len(refined) >= LINEAR_ANCHOR_MIN_K else None,
-             "no candidate was a linear model")):
+            (is_linear, linear_anchor(spec, k), "no candidate was a linear model")):
         if anchor is None or any(kind(c) for c in refined):
             continue
         anchor, _ = refine(anchor, spec, budget)
-        replaced = max((i for i, c in enumerate(refined) if not _only_of_its_kind(c, refined)),
-                       default=len(refined) - 1)
-        refined = refined[:replaced] + [anchor] + refined[replaced + 1:]
+        if len(refined) < k:
+            refined = refined + [anchor]
+        else:
+            replaced = max((i for i, c in enumerate(refined)
+                            if not _only_of_its_kind(c, refined)), default=len(refined) - 1)
+            refined = refined[:replaced] + [anchor] + refined[replaced + 1:]
         on_event(f"   added '{anchor.title}': {why}")
     if brain is None:
         return refined

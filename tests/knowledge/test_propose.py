@@ -316,6 +316,11 @@ def test_a_linear_model_is_always_among_four_or_more_candidates(task_factory, mo
     assert any("no candidate was a linear model" in e for e in events)
     three = runner.propose_candidates(load_task(path), large, 3, None, 60)
     assert not any(is_linear(c) for c in three)
+    # A list shorter than k: the anchors join it.
+    monkeypatch.setattr(runner, "propose", lambda *a, **k: Proposal(trees[:2], [], False, "test"))
+    short = runner.propose_candidates(load_task(path), large, 4, None, 60)
+    assert [c.title for c in short[:2]] == ["trees 0", "trees 1"] and len(short) == 4
+    assert is_tabular_boosting(short[2]) and is_linear(short[3])
     with_linear = trees[:3] + [candidates[2]]
     monkeypatch.setattr(runner, "propose", lambda *a, **k: Proposal(with_linear, [], False, "test"))
     kept = runner.propose_candidates(load_task(path), large, 4, None, 60)
