@@ -8,7 +8,7 @@ to the best recipe (the search runs several candidates, so the best of them matt
 then on the top-1's gap. Only the knowledge base's own tasks are used, never the public
 suite: this is training data, like the knowledge base itself. The table of every
 combination is written to benchmarks/results/kb/tune.json; the constants live in
-knowledge/propose.py and knowledge/retrieval.py.
+knowledge/propose.py.
 """
 
 from __future__ import annotations
@@ -28,12 +28,11 @@ GRID = {
     "propose.NEIGHBOURS": (7, 10, 15, 20, 30),
     "propose.SIMILARITY_POWER": (1, 2, 4),
     "propose.PRIOR_WEIGHT": (0.5, 1.0, 2.0),
-    "retrieval.DISTANT_DESCRIPTION_WEIGHT": (0.25, 0.5),
 }
 
 
 def main() -> int:
-    from linguacodus.knowledge import propose, retrieval
+    from linguacodus.knowledge import propose
     from linguacodus.knowledge.store import PACKAGED_KB
 
     parser = argparse.ArgumentParser(description=__doc__,
@@ -41,7 +40,7 @@ def main() -> int:
     parser.add_argument("--kb", type=Path, default=PACKAGED_KB)
     parser.add_argument("--out", type=Path, default=OUT / "tune.json")
     args = parser.parse_args()
-    modules = {"propose": propose, "retrieval": retrieval}
+    modules = {"propose": propose}
     current = {name: getattr(modules[name.split(".")[0]], name.split(".")[1]) for name in GRID}
     with tempfile.TemporaryDirectory() as folder:
         index, cases = load_cases(args.kb, Path(folder))

@@ -22,12 +22,10 @@ from linguacodus.knowledge.store import KnowledgeStore
 Backend = Literal["auto", "tfidf", "minilm"]
 MINILM = "all-MiniLM-L6-v2"
 DESCRIPTION_WEIGHT = 0.5  # of description similarity in the combined score, where both exist
-# Where a description is less similar than CLOSE_DESCRIPTION, DISTANT_DESCRIPTION_WEIGHT
-# replaces DESCRIPTION_WEIGHT. Giving the meta-features more say there (0.25) was tried and
-# lost in leave-one-out (benchmarks/kb_tune.py: best of the top 3 0.051 against 0.047,
-# the best family in the top 3 on 67% of tasks against 69%), so the weight is the same.
-CLOSE_DESCRIPTION = 0.5
-DISTANT_DESCRIPTION_WEIGHT = 0.5
+# One weight for every description: giving the meta-features 75% where the description
+# similarity is under 0.5 was tried by leave-one-out on the knowledge base and lost (best
+# of the top 3: gap 0.051 against 0.047; the best family in the top 3 on 67% of tasks
+# against 69%).
 
 
 class TaskHit(BaseModel):
@@ -119,10 +117,9 @@ class TaskIndex:
                 continue
             distance = meta_distance(meta, task["meta"] or _sparse_meta(task)) if meta else None
             meta_similarity = None if distance is None else 1.0 - distance
-            weight = (DESCRIPTION_WEIGHT if described[index] >= CLOSE_DESCRIPTION
-                      else DISTANT_DESCRIPTION_WEIGHT)
             combined = float(described[index]) if meta_similarity is None else (
-                weight * float(described[index]) + (1 - weight) * meta_similarity)
+                DESCRIPTION_WEIGHT * float(described[index])
+                + (1 - DESCRIPTION_WEIGHT) * meta_similarity)
             hits.append((combined, index, meta_similarity))
         hits.sort(key=lambda hit: (-hit[0], hit[1]))
         return [self._hit(index, combined, described[index], meta_similarity)
