@@ -9,6 +9,7 @@
 4. Where a weighted blend of the valid solutions beats the best of them on out-of-fold
    predictions by more than the bootstrap noise of that gain, and time allows, the blend
    runs as one more solution.
+5. Where time allows, the best single solution runs again with 10 folds (moves.py).
 The best CV score wins.
 """
 
@@ -37,6 +38,7 @@ from linguacodus.instruction import (
 )
 from linguacodus.journal import Attempt, Journal, Purpose
 from linguacodus.llm.ledger import LLMError
+from linguacodus.moves import more_folds_seconds, with_more_folds
 from linguacodus.planning import first_valid_order
 from linguacodus.repair import diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, run_script
@@ -89,7 +91,8 @@ class Search:
 
     def __init__(self, task: TaskData, spec: TaskSpec, run_dir: Path, settings: SearchSettings,
                  on_event: Callable[[str], None] = lambda message: None,
-                 brain: Brain | None = None) -> None:
+                 brain: Brain | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.brain = brain  # None, or one whose code stage is offline: the compiler writes code
         self.task = task
         self.spec = spec
@@ -97,11 +100,12 @@ class Search:
         self.settings = settings
         self.on_event = on_event
         self.journal = Journal(self.run_dir / "journal.jsonl")
-        self.started = time.monotonic()
+        self.clock = clock  # injectable: the budget arithmetic is tested without waiting
+        self.started = clock()
 
     # --- clock ---
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        return self.clock() - self.started
 
     def remaining(self) -> float:
         return self.settings.budget - self.elapsed()
@@ -267,6 +271,30 @@ class Search:
                       f"{[round(w, 2) for w, _ in chosen]}; running it")
         return self.run_candidate(index, instruction, "full")
 
+    # --- moves on the leader ---
+    def more_folds(self, full: list[Attempt], index: int) -> Attempt | None:
+        """The best single compiler-written solution again with more folds, where the time
+        left covers it; the valid attempt, or None."""
+        singles = [(a, load_instruction(self.run_dir / a.folder / "instruction.json"))
+                   for a in full if a.code_source == "compiler"]
+        singles = [(a, i) for a, i in singles if not i.is_blend]
+        if not singles:
+            return None
+        leader, instruction = max(singles, key=lambda pair: self.score_of(pair[0]).utility)
+        refined = with_more_folds(instruction)
+        if refined is None:
+            return None
+        needed = more_folds_seconds(leader.execution.wall_seconds)
+        left = self.remaining() - RESERVE_SECONDS
+        if left < max(MIN_ATTEMPT_SECONDS, needed):
+            self.on_event(f"more folds for '{leader.instruction_title}': about {needed:.0f} s "
+                          f"needed, {left:.0f} s left; skipped")
+            return None
+        self.on_event(f"more folds for the leader, '{leader.instruction_title}'")
+        # The compiler writes it, as it wrote the leader: the edit is exact, and a model
+        # writing the same script again would cost calls for nothing.
+        return self.run_candidate(index, refined, "full", offline=True)
+
     def score_of(self, what: Attempt | float) -> Score:
         """A valid attempt's CV score (or a value of the task's metric) with its direction."""
         value = what.score if isinstance(what, Attempt) else what
@@ -368,6 +396,12 @@ class Search:
             results[blend.candidate] = {"title": blend.instruction_title, "status": "valid",
                                         "cv_score": blend.score, "attempt": blend.number}
             full.append(blend)
+
+        refined = self.more_folds(full, index=len(candidates) + 2)
+        if refined is not None:
+            results[refined.candidate] = {"title": refined.instruction_title, "status": "valid",
+                                          "cv_score": refined.score, "attempt": refined.number}
+            full.append(refined)
 
         best = max(full, key=lambda a: self.score_of(a).utility) if full else None
         return SearchOutcome(

@@ -52,7 +52,9 @@ def test_a_model_that_cannot_fix_hands_over_to_the_offline_compiler(scripted, ll
     result, run_dir, attempts = run(tmp_path, config, k=2)
     assert result.valid
     baseline = attempts[0].candidate  # the cheapest candidate, run by the compiler first
-    second = [a for a in attempts if a.candidate != baseline]
+    more_folds = [a for a in attempts if a.instruction_title.endswith(", 10 folds")]
+    assert [a.code_source for a in more_folds] == ["compiler"]  # an exact edit: no model
+    second = [a for a in attempts if a.candidate != baseline and a not in more_folds]
     assert [a.code_source for a in second] == ["llm", "llm", "llm", "compiler"]
     assert not any(a.valid for a in second[:3]) and second[3].valid
     assert "still broken" in second[2].failure()

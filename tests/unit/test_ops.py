@@ -2,6 +2,7 @@
 
 import textwrap
 
+import pandas as pd
 import pytest
 
 from conftest import cv_scores
@@ -80,6 +81,62 @@ def test_adding_an_operation_is_adding_one_module(tmp_path, monkeypatch, task_fa
     execution = run_script(script, tmp_path / "run", task.path, Limits(120))
     assert execution.ok, execution.stderr_tail
     assert grade_attempt(spec, tmp_path / "run", task.train, task.sample_submission).valid
+
+
+MATRIX_PLUGIN = '''
+"""Rank-transform numeric features: a matrix preprocessing step in one file."""
+
+from linguacodus.ops.base import MatrixCode, Operation
+
+OPERATION = Operation(
+    "quantile_numeric", "preprocessing", 99,
+    lambda p: "Map numeric features to their quantiles.",
+    matrix=lambda step, spec: MatrixCode(
+        "numeric", "QuantileTransformer(n_quantiles=50)",
+        imports=frozenset({"from sklearn.preprocessing import QuantileTransformer"})),
+)
+'''
+
+POSTPROCESS_PLUGIN = '''
+"""Round predictions to whole numbers: a postprocessing step in one file."""
+
+from linguacodus.ops.base import Operation, PostprocessCode
+
+OPERATION = Operation(
+    "round_predictions", "postprocess", 99,
+    lambda p: "Round predictions to whole numbers.",
+    task_types=frozenset({"regression"}),
+    postprocess=lambda step, spec, probe: PostprocessCode(setup=(
+        "oof_predictions = np.round(oof_predictions)",
+        *(() if probe else ("test_predictions = np.round(test_predictions)",)),
+    )),
+)
+'''
+
+
+def test_matrix_and_postprocessing_steps_are_one_module_each(tmp_path, monkeypatch, task_factory):
+    """A matrix step joins the numeric chain of the fitted ColumnTransformer, and a
+    postprocessing step's lines run before the submission is written, from one file each."""
+    for name, text in (("quantile_numeric", MATRIX_PLUGIN), ("round_predictions", POSTPROCESS_PLUGIN)):
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(text))
+    monkeypatch.setattr(ops, "__path__", [*ops.__path__, str(tmp_path)])
+    for name, op in ops._discover().items():
+        monkeypatch.setitem(OPERATIONS, name, op)
+
+    task = load_task(task_factory("regression"))
+    spec = infer_spec(task)
+    base = next(c for c in propose(spec, k=6) if c.model_step().op == "ridge")
+    instruction = base.model_copy(update={
+        "preprocessing": base.preprocessing + (make_step("quantile_numeric"),),
+        "postprocess": base.postprocess + (make_step("round_predictions"),)})
+    script = compile_solution(spec, instruction).script
+    assert "QuantileTransformer(n_quantiles=50)," in script  # in the numeric chain
+    assert "test_predictions = np.round(test_predictions)" in script
+    execution = run_script(script, tmp_path / "run", task.path, Limits(120))
+    assert execution.ok, execution.stderr_tail
+    assert grade_attempt(spec, tmp_path / "run", task.train, task.sample_submission).valid
+    submitted = pd.read_csv(tmp_path / "run" / "submission.csv")[spec.target]
+    assert (submitted == submitted.round()).all() and submitted.nunique() > 1
 
 
 def test_a_module_without_an_operation_is_refused(tmp_path, monkeypatch):

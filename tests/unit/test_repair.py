@@ -88,7 +88,9 @@ def test_search_repairs_a_broken_instruction_until_it_is_valid(task_factory, tmp
     outcome = search.solve([BARE])
     assert outcome.best is not None and outcome.best.valid
     attempts = outcome.attempts
-    assert len(attempts) == 3  # strings crash it, then NaN crash it, then it works
+    # Strings crash it, then NaN crash it, then it works; with time left, the repaired
+    # leader runs again with more folds (moves.py).
+    assert len(attempts) == 4 and attempts[3].instruction_title.endswith(", 10 folds")
     assert attempts[1].repair.startswith("added onehot encoding")
     assert attempts[2].parent == 2 and "median imputation" in attempts[2].repair
     assert (tmp_path / attempts[2].folder / "instruction.md").exists()

@@ -11,7 +11,7 @@ import textwrap
 from dataclasses import dataclass
 
 from linguacodus.codegen.layout import Layout
-from linguacodus.codegen.literals import assign, py
+from linguacodus.codegen.literals import assign, comment_text, py
 from linguacodus.ops import get_operation
 from linguacodus.spec import TaskSpec
 
@@ -68,8 +68,8 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
         lines += code.setup
         imports |= code.imports
     if layout.unused:
-        lines += [f"# {line}" for line in textwrap.wrap(
-            "Not used by this instruction: " + ", ".join(map(str, layout.unused)), 96)]
+        lines += [f"# {line}" for line in textwrap.wrap(comment_text(
+            "Not used by this instruction: " + ", ".join(map(str, layout.unused))), 96)]
     lines += [
         "",
         "",
@@ -89,7 +89,8 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
         "X_test = make_features(test)",
     ]
     numeric_block = layout.numeric or layout.derived
-    if numeric_block and (layout.uses_pipeline or layout.impute_numeric is not None):
+    native_steps = [s for s in layout.matrix_steps if get_operation(s.op).native is not None]
+    if numeric_block and (layout.uses_pipeline or native_steps):
         lines.append(
             "NUMERIC_FEATURES = [c for c in X.columns if c not in CATEGORICAL_COLUMNS + TEXT_COLUMNS]")
     if layout.log_target:
@@ -97,18 +98,11 @@ def preprocess_component(spec: TaskSpec, layout: Layout) -> Component:
                   "y_fit = np.log1p(y)"]
     else:
         lines += ["y_fit = y"]
-    quotes = [s.text for s in (layout.impute_numeric, layout.impute_categorical, layout.encode,
-                               layout.scale_numeric, layout.tfidf) if s is not None]
+    quotes = [s.text for s in layout.matrix_steps]
     if layout.native_categories:
-        if layout.impute_numeric is not None and numeric_block:
-            strategy = layout.impute_numeric.param("strategy")
-            lines += [
-                "",
-                "# Fill values come from the features of the training rows only; no labels.",
-                f"fill_values = X[NUMERIC_FEATURES].{_pandas_statistic(strategy)}",
-                "X[NUMERIC_FEATURES] = X[NUMERIC_FEATURES].fillna(fill_values)",
-                "X_test[NUMERIC_FEATURES] = X_test[NUMERIC_FEATURES].fillna(fill_values)",
-            ]
+        if numeric_block:
+            for step in native_steps:
+                lines += ["", *get_operation(step.op).native(step)]
         if get_operation(layout.model.op).model.categories_argument is not None:
             lines += [
                 "",
@@ -143,59 +137,25 @@ def _extra_quotes(layout: Layout) -> list[str]:
     return quotes
 
 
-def _pandas_statistic(strategy: str) -> str:
-    return {"median": "median()", "mean": "mean()", "most_frequent": "mode().iloc[0]",
-            "zero": "median() * 0"}.get(strategy, "median()")
-
-
 def _preprocessor_function(spec: TaskSpec, layout: Layout, imports: set[str]) -> list[str]:
+    """make_preprocessor(): each matrix step's part (ops/<name>.py), assembled in blocks."""
     imports.add("from sklearn.compose import ColumnTransformer")
+    chains: dict[str, list[str]] = {"numeric": [], "categorical": []}
+    text_lines: list[str] = []
+    for step in layout.matrix_steps:
+        code = get_operation(step.op).matrix(step, spec)
+        if code is None or (code.block == "text" and not layout.text):
+            continue
+        imports |= code.imports
+        if code.block == "text":
+            text_lines += code.lines
+        else:
+            chains[code.block].append(code.transformer)
     blocks: list[str] = []
-    numeric_steps = []
-    if layout.impute_numeric is not None:
-        imports.add("from sklearn.impute import SimpleImputer")
-        strategy = layout.impute_numeric.param("strategy")
-        if strategy == "zero":
-            numeric_steps.append('SimpleImputer(strategy="constant", fill_value=0)')
-        else:
-            numeric_steps.append(f"SimpleImputer(strategy={py(strategy)})")
-    if layout.scale_numeric is not None:
-        imports.add("from sklearn.preprocessing import StandardScaler")
-        numeric_steps.append("StandardScaler()")
     if layout.numeric or layout.derived:
-        blocks.append(f'("numeric", {_chain(numeric_steps, imports)}, NUMERIC_FEATURES)')
-    categorical_steps = []
-    if layout.impute_categorical is not None:
-        imports.add("from sklearn.impute import SimpleImputer")
-        fill = layout.impute_categorical.param("fill")
-        categorical_steps.append(f'SimpleImputer(strategy="constant", fill_value={py(fill)})')
-    if layout.encode is not None:
-        method = layout.encode.param("method")
-        if method == "onehot":
-            imports.add("from sklearn.preprocessing import OneHotEncoder")
-            frequency = layout.encode.param("min_frequency")
-            if frequency:
-                categorical_steps.append(
-                    f'OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency={py(frequency)})'
-                )
-            else:
-                categorical_steps.append('OneHotEncoder(handle_unknown="ignore")')
-        elif method == "target":
-            imports.add("from sklearn.preprocessing import TargetEncoder")
-            # The kind of target is said, not guessed: an integer regression target would
-            # otherwise read as many classes.
-            kind = "continuous" if spec.task_type == "regression" else spec.task_type
-            categorical_steps.append(f"TargetEncoder(target_type={py(kind)}, random_state=SEED)")
-        else:
-            imports.add("from sklearn.preprocessing import OrdinalEncoder")
-            categorical_steps.append(
-                "OrdinalEncoder(\n"
-                '                handle_unknown="use_encoded_value", unknown_value=-1, '
-                "encoded_missing_value=-1,\n"
-                "            )"
-            )
+        blocks.append(f'("numeric", {_chain(chains["numeric"], imports)}, NUMERIC_FEATURES)')
     if layout.categorical:
-        blocks.append(f'("categorical", {_chain(categorical_steps, imports)}, CATEGORICAL_COLUMNS)')
+        blocks.append(f'("categorical", {_chain(chains["categorical"], imports)}, CATEGORICAL_COLUMNS)')
     lines = [
         "def make_preprocessor() -> ColumnTransformer:",
         '    """Transformations fitted on the training rows of each fold only."""',
@@ -203,21 +163,7 @@ def _preprocessor_function(spec: TaskSpec, layout: Layout, imports: set[str]) ->
     ]
     lines += [f"        {block}," for block in blocks]
     lines.append("    ]")
-    if layout.tfidf is not None and layout.text:
-        imports.add("from sklearn.feature_extraction.text import TfidfVectorizer")
-        tfidf = layout.tfidf
-        analyzer = tfidf.param("analyzer")
-        shortest = 1 if analyzer == "word" else 2  # single characters say little
-        lines += [
-            "    for column in TEXT_COLUMNS:",
-            "        vectorizer = TfidfVectorizer(",
-            *([f"            analyzer={py(analyzer)},"] if analyzer != "word" else []),
-            f"            max_features={py(tfidf.param('max_features'))}, "
-            f"ngram_range=({shortest}, {py(tfidf.param('ngram_max'))}),",
-            f"            min_df={py(tfidf.param('min_df'))}, sublinear_tf=True,",
-            "        )",
-            '        blocks.append((f"text_{column}", vectorizer, column))',
-        ]
+    lines += text_lines
     # Pass through what no block claims: if a column still holds raw text the model will
     # fail loudly instead of silently losing the column.
     lines.append('    return ColumnTransformer(blocks, remainder="passthrough")')
@@ -267,13 +213,11 @@ def model_component(spec: TaskSpec, layout: Layout) -> Component:
 def submit_component(spec: TaskSpec, layout: Layout) -> Component:
     imports = {"import numpy as np", "import pandas as pd"}
     column = spec.submission_columns[0]
-    lines = []
-    if layout.clip is not None:
-        lower = layout.clip.param("lower")
-        low = "y.min()" if lower is None else f"max(y.min(), {py(lower)})"
-        lines += [f"LOWER, UPPER = {low}, y.max()", ""]
-    if layout.calibrate is not None:
-        lines += _calibration_lines(layout.probe)
+    lines, every_row = [], []
+    for step in layout.postprocess_steps:
+        code = get_operation(step.op).postprocess(step, spec, layout.probe)
+        (every_row if code.every_row else lines).extend(code.setup)
+        imports |= code.imports
     lines += [
         "",
         "def to_submission_columns(predictions: np.ndarray) -> pd.DataFrame:",
@@ -285,31 +229,6 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
         value = "np.clip(predictions, LOWER, UPPER)" if layout.clip is not None else "predictions"
         lines.append(f"    return pd.DataFrame({{{py(column)}: {value}}})")
     elif fmt == "label" and layout.threshold is not None:
-        imports.add("from sklearn.metrics import f1_score")
-        lines = [
-            f"POSITIVE_INDEX = list(CLASSES).index({py(spec.positive_label)})",
-            "",
-            "",
-            "def best_threshold(probabilities: np.ndarray, is_positive: np.ndarray) -> float:",
-            '    """The cut-off on P(positive) with the best F1 on out-of-fold predictions."""',
-            "    candidates = np.unique(np.round(probabilities, 3))",
-            "    scores = [f1_score(is_positive, probabilities >= cut) for cut in candidates]",
-            "    return float(candidates[int(np.argmax(scores))])",
-            "",
-            "",
-            "probability, is_positive = oof_predictions[:, POSITIVE_INDEX], y == POSITIVE_INDEX",
-            "# Cross-fitted: each half of the rows is labelled with the threshold chosen on the",
-            "# other half: the CV score does not reward a cut-off fitted to the rows it scores.",
-            "half = np.random.default_rng(SEED).permutation(len(y)) % 2 == 0",
-            "OOF_THRESHOLDS = np.where(half, best_threshold(probability[~half], is_positive[~half]),",
-            "                          best_threshold(probability[half], is_positive[half]))",
-            "crossfit_f1 = f1_score(is_positive, probability >= OOF_THRESHOLDS)",
-            "if crossfit_f1 > f1_score(is_positive, probability >= 0.5):",
-            "    THRESHOLD = best_threshold(probability, is_positive)",
-            "else:  # a tuned cut-off does not hold on rows it was not chosen on: keep 0.5",
-            "    THRESHOLD = OOF_THRESHOLDS = 0.5",
-            'print(f"decision threshold {THRESHOLD:.3f}", flush=True)',
-        ] + lines
         lines[lines.index("def to_submission_columns(predictions: np.ndarray) -> pd.DataFrame:")] = (
             "def to_submission_columns(predictions: np.ndarray, threshold=None) -> pd.DataFrame:")
         lines += [
@@ -343,6 +262,7 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
             "train, y, oof_predictions = train[scored], y[scored], oof_predictions[scored]",
             "",
         ] + lines
+    lines = every_row + lines
     lines += [
         "",
         "",
@@ -375,40 +295,3 @@ def submit_component(spec: TaskSpec, layout: Layout) -> Component:
                    if step is not None)
     return Component("submit", "Prediction and submission", "\n".join(lines), frozenset(imports),
                      quotes)
-
-
-# Powers below 1 soften overconfident probabilities; a share of the class frequencies keeps
-# every class possible. (1.0, 0.0) leaves the model's probabilities as they are.
-_CALIBRATION_POWERS = (0.5, 0.67, 0.8, 1.0, 1.25)
-_CALIBRATION_SHARES = (0.0, 0.001, 0.01, 0.03, 0.1)
-
-
-def _calibration_lines(probe: bool) -> list[str]:
-    lines = [
-        "PRIOR = np.bincount(y, minlength=len(CLASSES)) / len(y)",
-        "",
-        "",
-        "def calibrate(probabilities: np.ndarray, power: float, share: float) -> np.ndarray:",
-        '    """Probabilities raised to a power and renormalised, then mixed with the prior."""',
-        "    scaled = np.clip(probabilities, 1e-15, 1.0) ** power",
-        "    scaled /= scaled.sum(axis=1, keepdims=True)",
-        "    return (1 - share) * scaled + share * PRIOR",
-        "",
-        "",
-        "def oof_log_loss(probabilities: np.ndarray) -> float:",
-        "    chosen = probabilities[np.arange(len(y)), y]",
-        "    return float(-np.mean(np.log(np.clip(chosen, 1e-15, 1.0))))",
-        "",
-        "",
-        "# Two numbers fitted on the out-of-fold predictions, applied to the test predictions.",
-        "POWER, SHARE = min(",
-        f"    ((power, share) for power in {_CALIBRATION_POWERS!r}",
-        f"     for share in {_CALIBRATION_SHARES!r}),",
-        "    key=lambda pair: oof_log_loss(calibrate(oof_predictions, *pair)),",
-        ")",
-        'print(f"calibration: power {POWER}, prior share {SHARE}", flush=True)',
-        "oof_predictions = calibrate(oof_predictions, POWER, SHARE)",
-    ]
-    if not probe:
-        lines.append("test_predictions = calibrate(test_predictions, POWER, SHARE)")
-    return lines + [""]

@@ -35,11 +35,6 @@ class Layout:
     unused: tuple[str, ...]
     native_categories: bool
     model: Step
-    impute_numeric: Step | None
-    scale_numeric: Step | None
-    impute_categorical: Step | None
-    encode: Step | None
-    tfidf: Step | None
     log_target: bool
     class_weight: bool
     n_splits: int
@@ -55,16 +50,15 @@ class Layout:
     calibrate: Step | None  # probabilities under log loss: power and prior share from OOF
     early_stopping: Step | None  # LightGBM on native features: stop on an inner hold-out
     feature_steps: tuple[Step, ...]  # steps whose operation adds columns in make_features
+    matrix_steps: tuple[Step, ...]  # steps with a part in matrix mode's ColumnTransformer
+    postprocess_steps: tuple[Step, ...]  # steps whose operation adds code before submission
     free_text: tuple[str, ...]  # steps the offline compiler does not execute
     probe: bool
 
     @property
     def uses_pipeline(self) -> bool:
         """Matrix mode: a fitted ColumnTransformer in front of the model."""
-        return not self.native_categories and bool(
-            self.impute_numeric or self.scale_numeric or self.impute_categorical
-            or self.encode or self.tfidf
-        )
+        return not self.native_categories and bool(self.matrix_steps)
 
 
 def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOptions) -> Layout:
@@ -104,9 +98,7 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     datetime = role(ColumnRole.DATETIME) if dates is not None else []
     numeric = role(ColumnRole.NUMERIC)
     categorical = role(ColumnRole.CATEGORICAL)
-    feature_steps = tuple(sorted(
-        (s for s in instruction.preprocessing if s.op and OPERATIONS[s.op].features),
-        key=lambda s: OPERATIONS[s.op].position))
+    feature_steps = _steps_with(instruction.preprocessing, "features")
     # datetime_features reads the timestamp columns the roles give; the others name theirs.
     derived = tuple(dict.fromkeys(
         c for s in feature_steps
@@ -140,8 +132,6 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
         numeric=tuple(numeric), categorical=tuple(categorical), text=tuple(text),
         datetime=tuple(datetime), derived=derived, unused=unused,
         native_categories=native, model=model,
-        impute_numeric=step("impute_numeric"), scale_numeric=step("scale_numeric"),
-        impute_categorical=step("impute_categorical"), encode=encode, tfidf=tfidf,
         log_target=step("log_target") is not None,
         class_weight=step("class_weight") is not None,
         n_splits=n_splits, stratified=stratified and order_by is None, group_by=group_by,
@@ -154,9 +144,21 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
         calibrate=step("calibrate_probabilities"),
         early_stopping=early_stopping,
         feature_steps=feature_steps,
+        matrix_steps=_steps_with(instruction.steps(), "matrix", first_only=True),
+        postprocess_steps=_steps_with(instruction.steps(), "postprocess", first_only=True),
         free_text=tuple(s.text for s in instruction.steps() if s.op is None),
         probe=options.probe_rows is not None,
     )
+
+
+def _steps_with(steps: tuple[Step, ...] | list[Step], hook: str,
+                first_only: bool = False) -> tuple[Step, ...]:
+    """The steps whose operation has this code hook, in registry order (the code's order);
+    first_only: an operation's first step only, the one Instruction.find gives."""
+    chosen = [s for s in steps if s.op and getattr(OPERATIONS[s.op], hook) is not None]
+    if first_only:
+        chosen = list({s.op: s for s in reversed(chosen)}.values())
+    return tuple(sorted(chosen, key=lambda s: OPERATIONS[s.op].position))
 
 
 def _param(step: Step | None, name: str, default: Any) -> Any:

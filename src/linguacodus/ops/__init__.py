@@ -4,11 +4,14 @@ An operation module here defines ``OPERATION`` (ops.base.Operation): its section
 parameters and defaults, the sentence an instruction shows, the rule that rejects it where
 it can't work (``check``), the code calls that extraction reads as it, and for a model
 family the code it emits and what it costs (ops.base.ModelCode), for a feature operation
-the lines it adds to the script's make_features (ops.base.FeatureCode), and its fixes for
-the failures repair.py recognises (ops.base.Operation.fixes). Adding a model
-family or a feature is adding a module here; the code of the matrix preprocessing
-(imputation, scaling, encoding, TF-IDF), training and postprocessing steps is still written
-in codegen/components.py.
+the lines it adds to the script's make_features (ops.base.FeatureCode), for a matrix
+preprocessing step its part of the fitted ColumnTransformer (ops.base.MatrixCode), for a
+postprocessing step the lines it adds before the submission is written
+(ops.base.PostprocessCode), and its fixes for the failures repair.py recognises
+(ops.base.Operation.fixes). Adding a model family, a feature, a preprocessing or a
+postprocessing step is adding a module here. The training steps (folds, early stopping,
+class weights, the final model) shape the training loop itself: codegen/validation.py writes it
+from their parameters.
 """
 
 from __future__ import annotations

@@ -39,6 +39,47 @@ Features = Callable[["Step", Any], FeatureCode]
 
 
 @dataclass(frozen=True)
+class MatrixCode:
+    """What a preprocessing operation puts in matrix mode's ColumnTransformer, fitted on the
+    training rows of each fold (codegen/components.py assembles it).
+
+    block "numeric" or "categorical": ``transformer`` is one step of that block's chain, the
+    chain's steps in registry order. block "text": ``lines`` go in make_preprocessor after
+    the list ``blocks`` is made; they append the text columns' blocks."""
+
+    block: Literal["numeric", "categorical", "text"]
+    transformer: str = ""
+    lines: tuple[str, ...] = ()
+    imports: frozenset[str] = frozenset()
+
+
+# matrix(step, spec) → MatrixCode, or None where the step adds nothing to the matrix (native
+# categorical encoding is the model's own).
+Matrix = Callable[["Step", "TaskSpec"], "MatrixCode | None"]
+# native(step) → lines after make_features in native-categories mode, where no
+# ColumnTransformer runs; they may read X (training rows' features only) and change X, X_test.
+Native = Callable[["Step"], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class PostprocessCode:
+    """What a postprocessing operation adds to the submission component: module-level lines
+    after the out-of-fold and test predictions exist (``oof_predictions``,
+    ``test_predictions``; ``y`` the training target, ``CLASSES`` the classes), before
+    to_submission_columns is defined, and the imports they need."""
+
+    setup: tuple[str, ...] = ()
+    imports: frozenset[str] = frozenset()
+    # The setup reads the target of every training row: it runs before forward folds leave
+    # out the rows without an out-of-fold prediction (the others run after, on those rows).
+    every_row: bool = False
+
+
+# postprocess(step, spec, probe) → PostprocessCode; probe: no test predictions exist.
+Postprocess = Callable[["Step", "TaskSpec", bool], PostprocessCode]
+
+
+@dataclass(frozen=True)
 class EarlyStoppingCode:
     """How a family's generated fit() stops adding trees on held-out rows: lines before the
     fit call (they may set the model's parameters), the fit call's extra arguments for the
@@ -92,6 +133,9 @@ class Operation:
     extract_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     model: ModelCode | None = None
     features: Features | None = None  # feature operations: the code they add to make_features
+    matrix: Matrix | None = None  # matrix preprocessing: its part of the ColumnTransformer
+    native: Native | None = None  # its lines where the model takes native categories
+    postprocess: Postprocess | None = None  # postprocessing: the code it adds before submission
     # failure signature (repair.diagnose) → how this operation helps against it
     fixes: Mapping[str, Fix] = field(default_factory=lambda: MappingProxyType({}))
 

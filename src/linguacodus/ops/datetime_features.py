@@ -7,8 +7,12 @@ def _features(step, layout) -> FeatureCode:
     return FeatureCode(body=(
         "    for column in DATETIME_COLUMNS:",
         '        stamp = pd.to_datetime(frame[column], errors="coerce", format="mixed")',
-        '        for part in ("year", "month", "day", "dayofweek", "dayofyear", "hour"):',
-        '            features[f"{column}_{part}"] = getattr(stamp.dt, part).astype(float)',
+        # day_of_week, not dayofweek: pandas deprecates the older names.
+        '        parts = {"year": stamp.dt.year, "month": stamp.dt.month, "day": stamp.dt.day,',
+        '                 "dayofweek": stamp.dt.day_of_week, "dayofyear": stamp.dt.day_of_year,',
+        '                 "hour": stamp.dt.hour}',
+        "        for part, values in parts.items():",
+        '            features[f"{column}_{part}"] = values.astype(float)',
         "        if stamp.dt.tz is not None:",
         "            stamp = stamp.dt.tz_localize(None)  # the local wall-clock time",
         "        # Days since 1970 as one number: nearness in time, and trends.",

@@ -8,9 +8,10 @@ categories with many levels, where one-hot makes too many columns and integer co
 nothing about order.
 """
 
+from linguacodus.codegen.literals import py
 from linguacodus.errors import InstructionError
 from linguacodus.ops import _edits
-from linguacodus.ops.base import Operation
+from linguacodus.ops.base import MatrixCode, Operation
 
 METHODS = ("native", "onehot", "ordinal", "target")
 
@@ -30,6 +31,31 @@ def _check(step, spec, instruction) -> None:
                 f"native categorical encoding needs a model that handles categories itself "
                 f"({able}), not {model}; use encode_categorical(method='onehot')"
             )
+
+
+def _matrix(step, spec) -> MatrixCode | None:
+    method = step.param("method")
+    if method == "native":  # the model's own; no transformer
+        return None
+    if method == "onehot":
+        frequency = step.param("min_frequency")
+        encoder = (f'OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency={py(frequency)})'
+                   if frequency else 'OneHotEncoder(handle_unknown="ignore")')
+        return MatrixCode("categorical", encoder,
+                          imports=frozenset({"from sklearn.preprocessing import OneHotEncoder"}))
+    if method == "target":
+        # The kind of target is said, not guessed: an integer regression target would
+        # otherwise read as many classes.
+        kind = "continuous" if spec.task_type == "regression" else spec.task_type
+        return MatrixCode("categorical", f"TargetEncoder(target_type={py(kind)}, random_state=SEED)",
+                          imports=frozenset({"from sklearn.preprocessing import TargetEncoder"}))
+    return MatrixCode(
+        "categorical",
+        "OrdinalEncoder(\n"
+        '                handle_unknown="use_encoded_value", unknown_value=-1, '
+        "encoded_missing_value=-1,\n"
+        "            )",
+        imports=frozenset({"from sklearn.preprocessing import OrdinalEncoder"}))
 
 
 def _fix_strings(instruction, spec):
@@ -76,6 +102,7 @@ OPERATION = Operation(
     defaults={"method": "native", "min_frequency": None},
     check=_check,
     fixes={"dtype_mismatch": _fix_strings, "unseen_category": _fix_unseen},
+    matrix=_matrix,
     extracts={"get_dummies": {"method": "onehot"}, "OneHotEncoder": {"method": "onehot"},
               "LabelEncoder": {"method": "ordinal"}, "OrdinalEncoder": {"method": "ordinal"},
               "TargetEncoder": {"method": "target"}},

@@ -1,7 +1,8 @@
 """Fill missing categories with a placeholder."""
 
+from linguacodus.codegen.literals import py
 from linguacodus.ops import _edits
-from linguacodus.ops.base import Operation
+from linguacodus.ops.base import MatrixCode, Operation
 from linguacodus.spec import ColumnRole
 
 
@@ -20,4 +21,7 @@ OPERATION = Operation(
     lambda p: f"Fill missing categories with the placeholder '{p['fill']}'.",
     defaults={"fill": "missing"},
     fixes={"nan_in_input": _fix_nan},
+    matrix=lambda step, spec: MatrixCode(
+        "categorical", f'SimpleImputer(strategy="constant", fill_value={py(step.param("fill"))})',
+        imports=frozenset({"from sklearn.impute import SimpleImputer"})),
 )

@@ -1,13 +1,36 @@
 """Fill missing numeric values."""
 
+from linguacodus.codegen.literals import py
 from linguacodus.ops import _edits
-from linguacodus.ops.base import Operation
+from linguacodus.ops.base import MatrixCode, Operation
 
 STRATEGIES = ("mean", "median", "most_frequent")
 
 
 def _extract_params(params: dict) -> dict:
     return {"strategy": params["strategy"]} if params.get("strategy") in STRATEGIES else {}
+
+
+def _matrix(step, spec) -> MatrixCode:
+    strategy = step.param("strategy")
+    imputer = ('SimpleImputer(strategy="constant", fill_value=0)' if strategy == "zero"
+               else f"SimpleImputer(strategy={py(strategy)})")
+    return MatrixCode("numeric", imputer, imports=frozenset({"from sklearn.impute import SimpleImputer"}))
+
+
+# pandas' statistic of the training rows for each strategy (native mode has no SimpleImputer).
+_PANDAS_STATISTIC = {"median": "median()", "mean": "mean()", "most_frequent": "mode().iloc[0]",
+                     "zero": "median() * 0"}
+
+
+def _native(step) -> tuple[str, ...]:
+    statistic = _PANDAS_STATISTIC.get(step.param("strategy"), "median()")
+    return (
+        "# Fill values come from the features of the training rows only; no labels.",
+        f"fill_values = X[NUMERIC_FEATURES].{statistic}",
+        "X[NUMERIC_FEATURES] = X[NUMERIC_FEATURES].fillna(fill_values)",
+        "X_test[NUMERIC_FEATURES] = X_test[NUMERIC_FEATURES].fillna(fill_values)",
+    )
 
 
 def _fix_nan(instruction, spec):
@@ -24,4 +47,6 @@ OPERATION = Operation(
     extracts={"fillna": {}, "SimpleImputer": {}},
     extract_params=_extract_params,
     fixes={"nan_in_input": _fix_nan},
+    matrix=_matrix,
+    native=_native,
 )

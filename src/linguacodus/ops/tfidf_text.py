@@ -4,9 +4,10 @@ Character n-grams (``analyzer='char_wb'``) read what words can't: names, codes, 
 and word endings, where a test text shares no whole word with the training texts.
 """
 
+from linguacodus.codegen.literals import py
 from linguacodus.errors import InstructionError
 from linguacodus.ops import _edits
-from linguacodus.ops.base import Operation, names
+from linguacodus.ops.base import MatrixCode, Operation, names
 
 ANALYZERS = ("word", "char_wb")
 
@@ -18,6 +19,21 @@ def _check(step, spec, instruction) -> None:
     missing = [c for c in step.param("columns") or [] if c not in spec.columns]
     if missing:
         raise InstructionError(f"tfidf_text names column(s) the task lacks: {', '.join(missing)}")
+
+
+def _matrix(step, spec) -> MatrixCode:
+    analyzer = step.param("analyzer")
+    shortest = 1 if analyzer == "word" else 2  # single characters say little
+    return MatrixCode("text", lines=(
+        "    for column in TEXT_COLUMNS:",
+        "        vectorizer = TfidfVectorizer(",
+        *([f"            analyzer={py(analyzer)},"] if analyzer != "word" else []),
+        f"            max_features={py(step.param('max_features'))}, "
+        f"ngram_range=({shortest}, {py(step.param('ngram_max'))}),",
+        f"            min_df={py(step.param('min_df'))}, sublinear_tf=True,",
+        "        )",
+        '        blocks.append((f"text_{column}", vectorizer, column))',
+    ), imports=frozenset({"from sklearn.feature_extraction.text import TfidfVectorizer"}))
 
 
 def _fewer_terms(instruction, spec):
@@ -41,4 +57,5 @@ OPERATION = Operation(
     check=_check,
     extracts={"TfidfVectorizer": {}, "CountVectorizer": {}},
     fixes={"timeout": _fewer_terms, "out_of_memory": _fewer_terms},
+    matrix=_matrix,
 )
