@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import resource
-import shutil
 import sqlite3
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from linguacodus.planning import (
     linear_anchor,
     with_matching_validation,
 )
+from linguacodus.publish import atomic_write_text, publish_best
 from linguacodus.report import write_report
 from linguacodus.sandbox import bwrap_works
 from linguacodus.search import Search, SearchOutcome, SearchSettings
@@ -205,13 +205,12 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
         chosen = load_instruction(run_dir / outcome.best.folder / "instruction.json")
         save_instruction(chosen, run_dir / "instructions" / "chosen")
         folder = run_dir / outcome.best.folder
-        for name in ("solution.py", "submission.csv", "oof.csv"):
-            shutil.copyfile(folder / name, run_dir / name)
+        publish_best(run_dir, folder)  # the search published it already; the same files
         notebook = script_to_notebook((folder / "solution.py").read_text(encoding="utf-8"))
-        (run_dir / "solution.ipynb").write_text(notebook, encoding="utf-8")
+        atomic_write_text(run_dir / "solution.ipynb", notebook)
     result = _result(spec, outcome, chosen, started, settings, isolation).model_copy(
         update={"started_at": round(started_at, 3), "brain": brain.label, "llm": brain.usage()})
-    (run_dir / "result.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    atomic_write_text(run_dir / "result.json", result.model_dump_json(indent=2))
     write_report(run_dir / "report.md", spec, candidates, outcome, result)
     return result, run_dir
 

@@ -40,6 +40,7 @@ from linguacodus.journal import Attempt, Journal, Purpose
 from linguacodus.llm.ledger import LLMError
 from linguacodus.moves import more_folds_seconds, with_more_folds
 from linguacodus.planning import first_valid_order
+from linguacodus.publish import publish_best
 from linguacodus.repair import diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, run_script
 from linguacodus.score import Score, best_of
@@ -102,6 +103,7 @@ class Search:
         self.journal = Journal(self.run_dir / "journal.jsonl")
         self.clock = clock  # injectable: the budget arithmetic is tested without waiting
         self.started = clock()
+        self.best: Attempt | None = None  # the best valid full attempt so far, published
 
     # --- clock ---
     def elapsed(self) -> float:
@@ -138,6 +140,10 @@ class Search:
                               self.task.sample_submission, check_submission_file=purpose == "full")
         record = Attempt(**common, execution=execution, grade=grade)
         self.journal.append(record)
+        if purpose == "full" and record.valid and self.score_of(record).better_than(
+                None if self.best is None else self.score_of(self.best)):
+            self.best = record
+            publish_best(self.run_dir, self.run_dir / folder)
         outcome = (f"CV {grade.cv_score:.5g}" if record.valid else record.failure())
         self.on_event(f"#{number} {purpose} {instruction.title}: {outcome} "
                       f"({execution.wall_seconds:.1f} s, {execution.peak_memory_mb:.0f} MB)")
