@@ -26,7 +26,8 @@ from linguacodus.llm.config import (
     default_cache_dir,
     parse_price,
 )
-from linguacodus.runner import load, plan_task, prepare_run_dir, run_task
+from linguacodus.resume import resume_task
+from linguacodus.runner import RunInterrupted, load, plan_task, prepare_run_dir, run_task
 from linguacodus.search import SearchSettings
 from linguacodus.task import TaskError
 
@@ -43,6 +44,13 @@ console = Console(stderr=True)
 
 TaskDir = Annotated[Path, typer.Argument(
     help="Task folder: description.md, train.csv, test.csv, sample_submission.csv. Never written to.")]
+OptionalTaskDir = Annotated[Path | None, typer.Argument(
+    help="Task folder: description.md, train.csv, test.csv, sample_submission.csv. Never "
+         "written to. Not given with --resume.")]
+Resume = Annotated[Path | None, typer.Option(
+    "--resume", help="Continue this run folder after Ctrl-C, kill -9 or a crash: its finished "
+                     "attempts are kept, a cut-off one is redone, the budget counts the time "
+                     "already spent (its task, budget and settings are the run's own).")]
 Out = Annotated[Path | None, typer.Option(
     "--out", help="Run folder to create (default: runs/<task>-<timestamp>/).")]
 Budget = Annotated[float, typer.Option(
@@ -168,7 +176,7 @@ def _finish(result, run_dir: Path) -> None:
 
 
 @app.command()
-def run(task_dir: TaskDir, out: Out = None, budget: Budget = 300.0, seed: Seed = 42,
+def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.0, seed: Seed = 42,
         llm: Llm = None, memory_mb: Memory = 4096,
         k: Annotated[int, typer.Option("-k", min=1, help="Candidate instructions to consider.")] = 6,
         kb: Kb = None, no_kb: NoKb = False,
@@ -176,17 +184,28 @@ def run(task_dir: TaskDir, out: Out = None, budget: Budget = 300.0, seed: Seed =
         llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
         llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
         no_llm_cache: NoLlmCache = False, llm_propose: LlmPropose = "few-shot",
-        llm_fixes: LlmFixes = 2) -> None:
-    """Plan, write, run, repair and grade a solution; write submission.csv and result.json."""
+        llm_fixes: LlmFixes = 2, resume: Resume = None) -> None:
+    """Plan, write, run, repair and grade a solution; write submission.csv and result.json.
+
+    Ctrl-C stops it and prints how to continue; `--resume RUN_DIR` continues a stopped,
+    killed or crashed run without redoing its finished attempts."""
+    if (task_dir is None) == (resume is None):
+        _fail("give a TASK_DIR to start a run, or --resume RUN_DIR to continue one (not both)")
     brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
                    no_llm_cache, llm_propose, llm_fixes)
     _check_backend(kb_backend)
     settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb)
     try:
         with console.status("starting") as status:
-            result, run_dir = run_task(task_dir, out, settings, k=k, on_event=_printer(status),
-                                       kb=_knowledge_base(kb, no_kb), kb_backend=kb_backend,
-                                       llm=brain)
+            if resume is not None:
+                result, run_dir = resume_task(resume, on_event=_printer(status), llm=brain)
+            else:
+                result, run_dir = run_task(task_dir, out, settings, k=k,
+                                           on_event=_printer(status),
+                                           kb=_knowledge_base(kb, no_kb), kb_backend=kb_backend,
+                                           llm=brain)
+    except RunInterrupted as interrupted:
+        _fail(str(interrupted), code=130)
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created

@@ -20,9 +20,11 @@ from pydantic import BaseModel, ConfigDict
 from linguacodus.brain import Brain, few_shot_examples
 from linguacodus.codegen.notebook import script_to_notebook
 from linguacodus.instruction import Instruction, load_instruction, save_instruction
+from linguacodus.journal import Attempt
 from linguacodus.knowledge.propose import propose
 from linguacodus.knowledge.selection import refine
 from linguacodus.llm.config import OFFLINE_BRAIN, BrainConfig
+from linguacodus.manifest import RunManifest, write_manifest
 from linguacodus.planning import (
     boosting_anchor,
     is_linear,
@@ -172,6 +174,22 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
     started, started_at = time.monotonic(), time.time()
     task, rules = _understood_by_rules(task_dir, llm)  # bad input fails before a run folder
     run_dir = prepare_run_dir(out, task_dir)
+    manifest = RunManifest(task_dir=str(Path(task_dir).resolve()), budget=settings.budget,
+                           seed=settings.seed, memory_mb=settings.memory_mb,
+                           probe_rows=settings.probe_rows, k=k, started_at=round(started_at, 3))
+    write_manifest(run_dir, manifest)
+    try:
+        return _plan_and_search(task, rules, run_dir, manifest, settings, instructions, on_event,
+                                kb, kb_backend, llm, started, started_at)
+    except KeyboardInterrupt:
+        raise RunInterrupted(run_dir) from None
+
+
+def _plan_and_search(task: TaskData, rules: TaskSpec | None, run_dir: Path, manifest: RunManifest,
+                     settings: SearchSettings, instructions: list[Instruction] | None,
+                     on_event: Callable[[str], None], kb: Path | None, kb_backend: str,
+                     llm: BrainConfig, started: float, started_at: float) -> tuple[RunResult, Path]:
+    k = manifest.k
     brain = Brain(llm, run_dir / "llm_calls.jsonl" if llm.uses_llm else None, on_event)
     # The model's planning stages may use part of the budget; the search gets the rest.
     brain.ledger.deadline = started + PLANNING_SHARE * settings.budget
@@ -190,12 +208,35 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
     on_event(f"task {spec.name}: {spec.task_type}, target {spec.target!r}, metric {spec.metric}; "
              f"{len(candidates)} candidate instruction(s)")
     planning_seconds = time.monotonic() - started
+    write_manifest(run_dir, manifest.model_copy(update={
+        "planning_seconds": round(planning_seconds, 3), "isolation": isolation}))
     brain.ledger.deadline = started + settings.budget
+    return search_and_finish(task, spec, run_dir, candidates, settings, brain, isolation,
+                             planning_seconds, started, started_at, on_event)
+
+
+class RunInterrupted(Exception):
+    """Ctrl-C during a run: the run folder can be resumed."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__(f"interrupted; continue with: linguacodus run --resume {run_dir}")
+        self.run_dir = run_dir
+
+
+def search_and_finish(task: TaskData, spec: TaskSpec, run_dir: Path, candidates: list[Instruction],
+                      settings: SearchSettings, brain: Brain, isolation: str,
+                      planning_seconds: float, started: float, started_at: float,
+                      on_event: Callable[[str], None], previous: tuple[Attempt, ...] = (),
+                      search_seconds: float = 0.0) -> tuple[RunResult, Path]:
+    """The search over the candidates, then the run folder's top-level files, result.json
+    and report.md. A resumed run passes the attempts its journal holds (``previous``) and the
+    seconds its search had run (``search_seconds``): they are not redone, nor their time
+    given again."""
     search = Search(task, spec, run_dir, SearchSettings(
         budget=settings.budget - planning_seconds, seed=settings.seed,
         memory_mb=settings.memory_mb, probe_rows=settings.probe_rows, isolation=isolation),
-        on_event=on_event, brain=brain)
-    outcome = search.solve(candidates)
+        on_event=on_event, brain=brain, elapsed_before=search_seconds)
+    outcome = search.solve(candidates, previous=previous)
     if outcome.first_valid_seconds is not None:  # the search's clock starts after planning
         outcome = outcome.model_copy(update={
             "first_valid_seconds": round(outcome.first_valid_seconds + planning_seconds, 3)})

@@ -46,6 +46,7 @@ from linguacodus.sandbox import Isolation, Limits, run_script
 from linguacodus.score import Score, best_of
 from linguacodus.spec import TaskSpec
 from linguacodus.task import TaskData
+from linguacodus.timing import STARTUP_SECONDS, fixed_probe_seconds, predicted_full_seconds
 
 if TYPE_CHECKING:
     from linguacodus.brain import Brain
@@ -54,7 +55,6 @@ MAX_REPAIRS = 2
 RESERVE_SECONDS = 1.0  # kept back for writing the run folder
 MIN_ATTEMPT_SECONDS = 3.0  # less than this left: not worth starting a script
 FIRST_ATTEMPT_SHARE = 0.6  # the first attempt leaves room for one repaired retry
-STARTUP_SECONDS = 1.0  # a script's interpreter and library imports, paid once a script
 CACHE_FOLDER = "cache"  # under the run folder: what attempts compute from the data alone
 
 
@@ -93,7 +93,7 @@ class Search:
     def __init__(self, task: TaskData, spec: TaskSpec, run_dir: Path, settings: SearchSettings,
                  on_event: Callable[[str], None] = lambda message: None,
                  brain: Brain | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, elapsed_before: float = 0.0) -> None:
         self.brain = brain  # None, or one whose code stage is offline: the compiler writes code
         self.task = task
         self.spec = spec
@@ -102,7 +102,7 @@ class Search:
         self.on_event = on_event
         self.journal = Journal(self.run_dir / "journal.jsonl")
         self.clock = clock  # injectable: the budget arithmetic is tested without waiting
-        self.started = clock()
+        self.started = clock() - elapsed_before  # a resumed run's search continues its clock
         self.best: Attempt | None = None  # the best valid full attempt so far, published
 
     # --- clock ---
@@ -139,11 +139,13 @@ class Search:
         grade = grade_attempt(self.spec, self.run_dir / folder, self.task.train,
                               self.task.sample_submission, check_submission_file=purpose == "full")
         record = Attempt(**common, execution=execution, grade=grade)
-        self.journal.append(record)
+        # Published before the journal line is written: an attempt the journal holds as the
+        # best is in the run folder's top-level files, whenever the run is stopped.
         if purpose == "full" and record.valid and self.score_of(record).better_than(
                 None if self.best is None else self.score_of(self.best)):
             self.best = record
             publish_best(self.run_dir, self.run_dir / folder)
+        self.journal.append(record)
         outcome = (f"CV {grade.cv_score:.5g}" if record.valid else record.failure())
         self.on_event(f"#{number} {purpose} {instruction.title}: {outcome} "
                       f"({execution.wall_seconds:.1f} s, {execution.peak_memory_mb:.0f} MB)")
@@ -337,7 +339,42 @@ class Search:
             if self.score_of(record).better_than(None if before is None else self.score_of(before)):
                 results[index].update(status="valid", cv_score=record.score, attempt=record.number)
 
-    def solve(self, candidates: list[Instruction]) -> SearchOutcome:
+    def _continue_from(self, previous: tuple[Attempt, ...], results: dict[int, dict],
+                       pending: dict[int, Instruction], finish) -> set[int]:
+        """Take a resumed run's attempts as done: the journal goes on from them, each
+        candidate with a finished full attempt leaves ``pending``, and the best valid one is
+        published again (a kill may have come between its journal line and its copy). The
+        candidate indices that are done, blends and moves included.
+
+        The one exception: a candidate whose last full attempt failed while it was the one
+        being worked on (the journal's last full attempt) may have been cut off between a
+        failure and its repair; it is run again, repairs and all."""
+        self.journal.attempts.extend(previous)
+        fulls = [a for a in previous if a.purpose == "full"]
+        cut_off = fulls[-1].candidate if fulls and not fulls[-1].valid and not any(
+            a.valid for a in fulls if a.candidate == fulls[-1].candidate) else None
+        done: set[int] = set()
+        for record in fulls:
+            if record.candidate == cut_off:
+                continue
+            done.add(record.candidate)
+            pending.pop(record.candidate, None)
+            results.setdefault(record.candidate, {"title": record.instruction_title})
+            if record.valid:
+                finish(record.candidate, record)
+            elif results[record.candidate].get("status") != "valid":
+                results[record.candidate]["status"] = f"failed: {record.failure()}"
+        valid = [a for a in previous if a.purpose == "full" and a.valid]
+        if valid:
+            self.best = max(valid, key=lambda a: self.score_of(a).utility)
+            publish_best(self.run_dir, self.run_dir / self.best.folder)
+        return done
+
+    def solve(self, candidates: list[Instruction],
+              previous: tuple[Attempt, ...] = ()) -> SearchOutcome:
+        """The loop. ``previous``: a resumed run's attempts (its journal); a candidate with a
+        finished full attempt there is done (valid, or failed as far as it got) and is not
+        run again, nor a probe, blend or move that was run."""
         results: dict[int, dict] = {i: {"title": c.title, "status": "not run: budget spent"}
                                     for i, c in enumerate(candidates, start=1)}
         pending = dict(enumerate(candidates, start=1))
@@ -354,6 +391,11 @@ class Search:
                 results[index].update(status="valid", cv_score=record.score, attempt=record.number)
                 full.append(record)
 
+        done = self._continue_from(previous, results, pending, finish)
+        valid = [a for a in previous if a.purpose == "full" and a.valid]
+        if valid:
+            first = min(valid, key=lambda a: a.number)
+            first_valid = round(first.started_seconds + first.execution.wall_seconds, 3)
         first_round: dict[int, Instruction] = {}
         while pending and first_valid is None and self.remaining() > MIN_ATTEMPT_SECONDS:
             # Gradient boosting first on larger tabular data, else the cheapest candidate
@@ -369,8 +411,14 @@ class Search:
                 first_valid = round(self.elapsed(), 3)
 
         if len(pending) > 1 and self.spec.n_train > self.settings.probe_rows:
-            self.on_event(f"probing {len(pending)} candidates on {self.settings.probe_rows} rows")
-            scores = self.probe(pending)
+            probed_before = {a.candidate: self.score_of(a) for a in previous
+                             if a.purpose == "probe" and a.valid}
+            unprobed = {i: c for i, c in pending.items()
+                        if not any(a.candidate == i and a.purpose == "probe" for a in previous)}
+            if unprobed:
+                self.on_event(f"probing {len(unprobed)} candidates on {self.settings.probe_rows} rows")
+            scores = {**{i: s for i, s in probed_before.items() if i in pending},
+                      **self.probe(unprobed)}
             for index, probed in scores.items():
                 results[index]["probe_score"] = probed.value
             order = sorted(pending, key=lambda i: -scores[i].utility if i in scores else float("inf"))
@@ -397,13 +445,14 @@ class Search:
         if self.brain is not None and self.brain.writes_code:
             self._written_too(first_round, full, results)
 
-        blend = self.blend(full, index=len(candidates) + 1)
+        blend = None if len(candidates) + 1 in done else self.blend(full, index=len(candidates) + 1)
         if blend is not None:
             results[blend.candidate] = {"title": blend.instruction_title, "status": "valid",
                                         "cv_score": blend.score, "attempt": blend.number}
             full.append(blend)
 
-        refined = self.more_folds(full, index=len(candidates) + 2)
+        refined = (None if len(candidates) + 2 in done
+                   else self.more_folds(full, index=len(candidates) + 2))
         if refined is not None:
             results[refined.candidate] = {"title": refined.instruction_title, "status": "valid",
                                           "cv_score": refined.score, "attempt": refined.number}
@@ -414,28 +463,6 @@ class Search:
             candidates=tuple(CandidateResult(index=i, **r) for i, r in results.items()),
             best=best, first_valid_seconds=first_valid, attempts=tuple(self.journal.attempts),
         )
-
-
-def fixed_probe_seconds(probe_seconds: list[float]) -> float:
-    """What every probe pays whatever its model: the interpreter, the imports, reading the
-    full CSV files and writing the outputs. The quickest of several probes spent little
-    more than that; one probe alone can't tell its fitting from its fixed cost."""
-    if len(probe_seconds) < 2:
-        return STARTUP_SECONDS
-    return max(STARTUP_SECONDS, min(probe_seconds))
-
-
-def predicted_full_seconds(probe_seconds: float, instruction: Instruction, n_train: int,
-                           probe_rows: int, probe_folds: int = CompileOptions.probe_folds,
-                           fixed_seconds: float = STARTUP_SECONDS) -> float:
-    """A full run's seconds from its probe's: the fixed part as it was, the fitting part
-    scaled by rows and folds (linear in rows: optimistic for forests, so a candidate is
-    skipped only where even that does not fit)."""
-    kfold = instruction.find("kfold") if not instruction.is_blend else None
-    folds = int(kfold.param("n_splits")) if kfold is not None else 5
-    fixed = min(fixed_seconds, probe_seconds)
-    fitting = max(0.0, probe_seconds - fixed)
-    return fixed + fitting * max(1.0, n_train / probe_rows) * max(1.0, folds / probe_folds)
 
 
 def failure_text(record: Attempt, folder: Path) -> str:

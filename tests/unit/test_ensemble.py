@@ -120,7 +120,7 @@ def test_a_blend_gain_within_the_bootstrap_noise_is_told_apart_from_a_real_one(r
 
 
 def test_a_full_run_is_predicted_from_its_probe(regression):
-    from linguacodus.search import predicted_full_seconds
+    from linguacodus.timing import predicted_full_seconds
 
     _, spec = regression
     five_folds = propose(spec, k=1)[0]
@@ -137,7 +137,7 @@ def test_a_full_run_is_predicted_from_its_probe(regression):
 
 
 def test_the_fixed_cost_of_a_probe_is_the_quickest_probe():
-    from linguacodus.search import STARTUP_SECONDS, fixed_probe_seconds
+    from linguacodus.timing import STARTUP_SECONDS, fixed_probe_seconds
 
     assert fixed_probe_seconds([2.3, 1.8, 2.2]) == 1.8
     # One probe can't separate its fitting from its fixed cost: only the interpreter is fixed.

@@ -1,0 +1,116 @@
+"""`run --resume`: a killed or interrupted run continues without redoing finished attempts."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from linguacodus.resume import read_journal
+
+
+def _cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "linguacodus", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def _start(task_dir, run_dir):
+    return subprocess.Popen(
+        [sys.executable, "-m", "linguacodus", "run", str(task_dir), "--out", str(run_dir),
+         "--budget", "300", "-k", "6"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+
+
+def _wait_for_valid_attempts(process, journal, count, limit=120.0):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        lines = journal.read_text().splitlines() if journal.exists() else []
+        valid = [json.loads(line) for line in lines]
+        valid = [a for a in valid if a["purpose"] == "full" and a["grade"] and a["grade"]["valid"]]
+        if len(valid) >= count:
+            return
+        assert process.poll() is None, "the run ended before it was stopped"
+        time.sleep(0.1)
+    pytest.fail(f"fewer than {count} valid attempts within {limit} s")
+
+
+def test_a_killed_run_resumes_without_redoing_its_finished_attempts(task_factory, tmp_path):
+    task_dir = task_factory("binary", n=400)
+    run_dir = tmp_path / "run"
+    process = _start(task_dir, run_dir)
+    try:
+        _wait_for_valid_attempts(process, run_dir / "journal.jsonl", 2)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    before = (run_dir / "journal.jsonl").read_text().splitlines()
+    done = [json.loads(line) for line in before]
+    # An attempt cut off mid-run: a folder the journal does not hold.
+    cut_off = run_dir / "attempts" / f"{len(done) + 1:02d}-full-cut-off"
+    cut_off.mkdir(parents=True, exist_ok=True)
+    (cut_off / "submission.csv").write_text("id,target\n1,")
+    assert not (run_dir / "result.json").exists()
+
+    resumed = _cli("run", "--resume", run_dir)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "redoing the attempt cut off in" in resumed.stdout + resumed.stderr
+    after = (run_dir / "journal.jsonl").read_text().splitlines()
+    assert after[:len(before)] == before  # what was done stays as it was
+    later = [json.loads(line) for line in after[len(before):]]
+    finished = {a["candidate"] for a in done
+                if a["purpose"] == "full" and a["grade"] and a["grade"]["valid"]}
+    assert later and not any(a["purpose"] == "full" and a["candidate"] in finished for a in later)
+    assert not cut_off.exists()
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["valid"] and result["attempts"] == len(after)
+    # The same kind of result as an uninterrupted run: its best attempt's files on top.
+    best = max((json.loads(line) for line in after), key=lambda a: (
+        a["purpose"] == "full" and bool(a["grade"]) and a["grade"]["valid"],
+        (a["grade"] or {}).get("cv_score") or 0))
+    assert result["cv_score"] == pytest.approx(best["grade"]["cv_score"])  # accuracy: higher wins
+    assert (run_dir / "submission.csv").read_bytes() == \
+        (run_dir / best["folder"] / "submission.csv").read_bytes()
+    # A finished run is not resumed again.
+    again = _cli("run", "--resume", run_dir)
+    assert again.returncode == 2 and "has finished" in again.stdout + again.stderr
+
+
+def test_ctrl_c_says_how_to_resume(task_factory, tmp_path):
+    task_dir = task_factory("binary", n=400)
+    run_dir = tmp_path / "run"
+    process = _start(task_dir, run_dir)
+    try:
+        _wait_for_valid_attempts(process, run_dir / "journal.jsonl", 1)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, output
+    assert f"linguacodus run --resume {run_dir}" in " ".join(output.split())
+    assert (run_dir / "submission.csv").exists()  # the best so far is kept
+
+
+def test_a_cut_off_last_journal_line_is_dropped(tmp_path):
+    complete = ('{"number": 1, "candidate": 1, "instruction_title": "t", "purpose": "probe", '
+                '"folder": "attempts/01-probe-t", "started_seconds": 0.0}')
+    (tmp_path / "journal.jsonl").write_text(complete + "\n" + complete[:40])
+    assert [a.number for a in read_journal(tmp_path)] == [1]
+    assert (tmp_path / "journal.jsonl").read_text() == complete + "\n"
+
+
+@pytest.mark.parametrize("case", ["no folder", "no manifest", "both", "neither"])
+def test_what_cannot_be_resumed_is_refused_in_one_line(case, task_factory, tmp_path):
+    task_dir = task_factory("binary")
+    args = {"no folder": ["--resume", tmp_path / "nowhere"],
+            "no manifest": ["--resume", tmp_path],
+            "both": [task_dir, "--resume", tmp_path],
+            "neither": []}[case]
+    done = _cli("run", *args, timeout=60)
+    message = (done.stdout + done.stderr).strip()
+    assert done.returncode == 2 and len(message.splitlines()) == 1, message
+    assert message.startswith("error:") and "Traceback" not in message
