@@ -1,16 +1,25 @@
-"""The journal: every attempt of a run, appended as one JSON line each."""
+"""The journal: every attempt of a run, appended as one JSON line each.
+
+It is also the search's tree: each attempt names the move that made it and, where that move
+started from other attempts, its parent (the attempt it repairs, the leader it runs again
+with more folds, the best member of a blend) and a blend's members.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from linguacodus.grading import Grade
 from linguacodus.sandbox import Execution
 
 Purpose = Literal["full", "probe"]
+# candidate: a candidate's full run; probe: its quick run on a subsample; repair: the offline
+# repair of the parent's failure; model-fix: the model's fix of its own failed script;
+# blend: the weighted blend of ``members``; more-folds: the parent (the leader) with 10 folds.
+Move = Literal["candidate", "probe", "repair", "model-fix", "blend", "more-folds"]
 
 
 class Attempt(BaseModel):
@@ -22,12 +31,24 @@ class Attempt(BaseModel):
     purpose: Purpose
     folder: str  # relative to the run folder
     started_seconds: float  # since the run started
-    parent: int | None = None  # the attempt this one repairs
+    move: Move = "candidate"
+    parent: int | None = None  # the attempt this one repairs or refines (see Move)
+    members: tuple[int, ...] = ()  # a blend's member attempts
     repair: str | None = None  # what the repair changed
     code_source: str = "compiler"  # "compiler" (offline) or "llm" (written or fixed by a model)
     compile_error: str | None = None
     execution: Execution | None = None
     grade: Grade | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _move_of_older_journals(cls, data: Any) -> Any:
+        """Journals written before moves were recorded: the move follows from the rest."""
+        if isinstance(data, dict) and "move" not in data:
+            move = ("probe" if data.get("purpose") == "probe"
+                    else "repair" if data.get("parent") is not None else "candidate")
+            data = {**data, "move": move}
+        return data
 
     @property
     def valid(self) -> bool:

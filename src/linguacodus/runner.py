@@ -34,6 +34,7 @@ from linguacodus.planning import (
 )
 from linguacodus.publish import atomic_write_text, publish_best
 from linguacodus.report import write_report
+from linguacodus.report_html import write_html_report
 from linguacodus.sandbox import bwrap_works
 from linguacodus.search import Search, SearchOutcome, SearchSettings
 from linguacodus.spec import TaskSpec, infer_spec
@@ -228,10 +229,10 @@ def search_and_finish(task: TaskData, spec: TaskSpec, run_dir: Path, candidates:
                       planning_seconds: float, started: float, started_at: float,
                       on_event: Callable[[str], None], previous: tuple[Attempt, ...] = (),
                       search_seconds: float = 0.0) -> tuple[RunResult, Path]:
-    """The search over the candidates, then the run folder's top-level files, result.json
-    and report.md. A resumed run passes the attempts its journal holds (``previous``) and the
-    seconds its search had run (``search_seconds``): they are not redone, nor their time
-    given again."""
+    """The search over the candidates, then the run folder's top-level files, result.json,
+    report.md and report.html. A resumed run passes the attempts its journal holds
+    (``previous``) and the seconds its search had run (``search_seconds``): they are not
+    redone, nor their time given again."""
     search = Search(task, spec, run_dir, SearchSettings(
         budget=settings.budget - planning_seconds, seed=settings.seed,
         memory_mb=settings.memory_mb, probe_rows=settings.probe_rows, isolation=isolation),
@@ -253,6 +254,8 @@ def search_and_finish(task: TaskData, spec: TaskSpec, run_dir: Path, candidates:
         update={"started_at": round(started_at, 3), "brain": brain.label, "llm": brain.usage()})
     atomic_write_text(run_dir / "result.json", result.model_dump_json(indent=2))
     write_report(run_dir / "report.md", spec, candidates, outcome, result)
+    truth = task.train.loc[task.train[spec.target].notna(), spec.target].reset_index(drop=True)
+    write_html_report(run_dir / "report.html", spec, candidates, outcome, result, truth)
     return result, run_dir
 
 

@@ -36,7 +36,7 @@ from linguacodus.instruction import (
     load_instruction,
     save_instruction,
 )
-from linguacodus.journal import Attempt, Journal, Purpose
+from linguacodus.journal import Attempt, Journal, Move, Purpose
 from linguacodus.llm.ledger import LLMError
 from linguacodus.moves import more_folds_seconds, with_more_folds
 from linguacodus.planning import first_valid_order
@@ -115,7 +115,8 @@ class Search:
     # --- one attempt ---
     def attempt(self, index: int, instruction: Instruction, purpose: Purpose,
                 timeout: float, parent: int | None = None, repair: str | None = None,
-                written: Solution | None = None) -> Attempt:
+                written: Solution | None = None, move: Move = "candidate",
+                members: tuple[int, ...] = ()) -> Attempt:
         """Compile the instruction (or take the script a model wrote) and run it."""
         number = len(self.journal.attempts) + 1
         folder = f"attempts/{number:02d}-{purpose}-{instruction.slug()}"
@@ -124,7 +125,8 @@ class Search:
                                  probe_rows=self.settings.probe_rows if purpose == "probe" else None)
         common = dict(number=number, candidate=index, instruction_title=instruction.title,
                       purpose=purpose, folder=folder, started_seconds=started, parent=parent,
-                      repair=repair, code_source="llm" if written is not None else "compiler")
+                      repair=repair, code_source="llm" if written is not None else "compiler",
+                      move="probe" if purpose == "probe" else move, members=members)
         save_instruction(instruction, self.run_dir / folder / "instruction")
         try:
             solution = written or compile_solution(self.spec, instruction, options)
@@ -148,8 +150,14 @@ class Search:
         self.journal.append(record)
         outcome = (f"CV {grade.cv_score:.5g}" if record.valid else record.failure())
         self.on_event(f"#{number} {purpose} {instruction.title}: {outcome} "
-                      f"({execution.wall_seconds:.1f} s, {execution.peak_memory_mb:.0f} MB)")
+                      f"({execution.wall_seconds:.1f} s, {execution.peak_memory_mb:.0f} MB)"
+                      f"{self._standing()}")
         return record
+
+    def _standing(self) -> str:
+        """The best CV score so far and the time left, for the progress line."""
+        best = f"best {self.best.score:.5g}, " if self.best is not None else ""
+        return f" — {best}{max(0.0, self.remaining()):.0f} s left"
 
     def _timeout(self, first: bool, parent: int | None) -> float | None:
         """Seconds the next attempt may take; None when too little is left to start one."""
@@ -160,7 +168,8 @@ class Search:
             return min(available, FIRST_ATTEMPT_SHARE * self.settings.budget)
         return available
 
-    def run_written(self, index: int, instruction: Instruction, first: bool) -> Attempt | None:
+    def run_written(self, index: int, instruction: Instruction, first: bool,
+                    move: Move = "candidate") -> Attempt | None:
         """The model's script for a candidate, fixed by the model from each failure up to
         the configured number of times. The last attempt (valid or not), or None where the
         model wrote nothing usable."""
@@ -181,7 +190,8 @@ class Search:
                 return record
             record = self.attempt(index, instruction, "full", timeout,
                                   parent=record.number if record else None,
-                                  repair=f"LLM fix {fixes}" if fixes else None, written=solution)
+                                  repair=f"LLM fix {fixes}" if fixes else None, written=solution,
+                                  move="model-fix" if fixes else move)
             if record.valid or fixes == allowed:
                 return record
             failure = failure_text(record, self.run_dir / record.folder)
@@ -195,21 +205,24 @@ class Search:
         return record
 
     def run_candidate(self, index: int, instruction: Instruction, purpose: Purpose,
-                      first: bool = False, offline: bool = False) -> Attempt | None:
+                      first: bool = False, offline: bool = False, move: Move = "candidate",
+                      origin: int | None = None, members: tuple[int, ...] = ()) -> Attempt | None:
         """Run a candidate, repairing failures; the valid attempt, or None.
 
         With a model writing code (full runs, unless offline): the model's script and its
         fixes first; then the offline repair catalogue on the instruction and the offline
-        compiler."""
-        parent = repair = None
+        compiler. ``move``, ``origin`` and ``members`` place the first attempt in the tree
+        (the attempt it starts from, a blend's members); each repair's parent is the attempt
+        it repairs."""
+        parent, repair = origin, None
         if purpose == "full" and not offline and self.brain is not None and self.brain.writes_code:
-            record = self.run_written(index, instruction, first)
+            record = self.run_written(index, instruction, first, move)
             if record is not None and record.valid:
                 return record
             if record is not None:
                 diagnosis = diagnose(record.execution, record.grade)
                 fix = propose_repair(instruction, self.spec, diagnosis) if diagnosis else None
-                parent = record.number
+                parent, move = record.number, "repair"
                 repair = "the model's script failed; offline compiler"
                 if fix is not None:
                     instruction, repair = fix.instruction, f"{repair}, {fix.description}"
@@ -219,7 +232,8 @@ class Search:
             timeout = self._timeout(first, parent)
             if timeout is None:
                 return None
-            record = self.attempt(index, instruction, purpose, timeout, parent, repair)
+            record = self.attempt(index, instruction, purpose, timeout, parent, repair,
+                                  move=move, members=members)
             if record.valid:
                 return record
             diagnosis = diagnose(record.execution, record.grade)
@@ -228,6 +242,7 @@ class Search:
                 return None
             self.on_event(f"   repair ({fix.signature}): {fix.description}")
             instruction, parent, repair = fix.instruction, record.number, fix.description
+            move, members = "repair", ()
         return None
 
     # --- blending ---
@@ -277,7 +292,9 @@ class Search:
         )
         self.on_event(f"blend of {len(chosen)}: OOF {value:.5g} with weights "
                       f"{[round(w, 2) for w, _ in chosen]}; running it")
-        return self.run_candidate(index, instruction, "full")
+        leading = max((a for _, a in chosen), key=lambda a: self.score_of(a).utility)
+        return self.run_candidate(index, instruction, "full", move="blend", origin=leading.number,
+                                  members=tuple(a.number for _, a in chosen))
 
     # --- moves on the leader ---
     def more_folds(self, full: list[Attempt], index: int) -> Attempt | None:
@@ -301,7 +318,8 @@ class Search:
         self.on_event(f"more folds for the leader, '{leader.instruction_title}'")
         # The compiler writes it, as it wrote the leader: the edit is exact, and a model
         # writing the same script again would cost calls for nothing.
-        return self.run_candidate(index, refined, "full", offline=True)
+        return self.run_candidate(index, refined, "full", offline=True, move="more-folds",
+                                  origin=leader.number)
 
     def score_of(self, what: Attempt | float) -> Score:
         """A valid attempt's CV score (or a value of the task's metric) with its direction."""

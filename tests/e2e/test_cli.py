@@ -34,8 +34,8 @@ def test_run_on_each_example(name, tmp_path):
     assert result.returncode == 0, result.stderr
     run = tmp_path / "run"
     for name_ in ("spec.json", "solution.py", "solution.ipynb", "submission.csv", "oof.csv", "journal.jsonl",
-                  "report.md", "result.json", "instructions/chosen.md", "instructions/chosen.json",
-                  "instructions/candidate-1.md"):
+                  "report.md", "report.html", "result.json", "instructions/chosen.md",
+                  "instructions/chosen.json", "instructions/candidate-1.md"):
         assert (run / name_).exists(), name_
     record = json.loads((run / "result.json").read_text())
     assert list(record)[: len(CONTRACT_FIELDS)] == CONTRACT_FIELDS

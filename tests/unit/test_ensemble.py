@@ -98,6 +98,10 @@ def test_search_runs_a_blend_when_oof_says_it_helps(tmp_path):
     outcome = Search(task, spec, tmp_path / "run", SearchSettings(budget=120)).solve([linear, trees])
     blend = [a for a in outcome.attempts if a.instruction_title.startswith("Blend")]
     assert len(blend) == 1 and blend[0].valid
+    # In the journal's tree: the blend names its members and hangs under the better one.
+    members = {a.number: a for a in outcome.attempts if a.number in blend[0].members}
+    assert blend[0].move == "blend" and {a.instruction_title for a in members.values()} == {"ridge", "trees"}
+    assert blend[0].parent == min(members.values(), key=lambda a: a.score).number
     singles = [a.score for a in outcome.attempts if not a.instruction_title.startswith("Blend")]
     assert blend[0].score < min(singles)  # RMSE: lower is better
     assert outcome.best.number == blend[0].number

@@ -57,7 +57,7 @@ def test_more_folds_start_only_where_the_time_left_covers_them(task_factory, tmp
     clock, events, started = Clock(), [], []
     search = Search(task, spec, tmp_path, SearchSettings(budget=60), on_event=events.append,
                     clock=clock)
-    search.run_candidate = lambda index, instruction, purpose, offline: started.append(instruction)
+    search.run_candidate = lambda index, instruction, purpose, **tree: started.append(instruction)
     full = [_leader_attempt(tmp_path, leader, wall_seconds=10.0)]
     assert more_folds_seconds(10.0) == MORE_FOLDS_COST * 10.0 == pytest.approx(24.0)
 
@@ -77,6 +77,10 @@ def test_a_search_with_time_left_runs_the_leader_with_ten_folds(task_factory, tm
     outcome = Search(task, spec, tmp_path / "run", SearchSettings(budget=120)).solve([leader])
     refined = [a for a in outcome.attempts if a.instruction_title.endswith(", 10 folds")]
     assert len(refined) == 1 and refined[0].valid, outcome.attempts
+    # In the journal's tree it hangs under the leader it refines.
+    leader_attempt = next(a for a in outcome.attempts if a.number == refined[0].parent)
+    assert refined[0].move == "more-folds" and leader_attempt.instruction_title == leader.title
+    assert leader_attempt.move == "candidate" and leader_attempt.parent is None
     assert outcome.candidates[-1].title == refined[0].instruction_title
     scores = [(a.score, a.number) for a in outcome.attempts if a.valid]
     assert outcome.best.number == min(scores)[1]  # MAE: the lower CV score of the two wins

@@ -93,6 +93,9 @@ def test_search_repairs_a_broken_instruction_until_it_is_valid(task_factory, tmp
     assert len(attempts) == 4 and attempts[3].instruction_title.endswith(", 10 folds")
     assert attempts[1].repair.startswith("added onehot encoding")
     assert attempts[2].parent == 2 and "median imputation" in attempts[2].repair
+    # The journal's tree: a chain of repairs, then the more-folds move on the repaired leader.
+    assert [(a.move, a.parent) for a in attempts] == [
+        ("candidate", None), ("repair", 1), ("repair", 2), ("more-folds", 3)]
     assert (tmp_path / attempts[2].folder / "instruction.md").exists()
 
 

@@ -114,3 +114,16 @@ def test_what_cannot_be_resumed_is_refused_in_one_line(case, task_factory, tmp_p
     message = (done.stdout + done.stderr).strip()
     assert done.returncode == 2 and len(message.splitlines()) == 1, message
     assert message.startswith("error:") and "Traceback" not in message
+
+
+def test_a_journal_written_before_moves_were_recorded_still_reads(tmp_path):
+    """Older journal lines have no move: it follows from the purpose and the parent."""
+    lines = [{"number": 1, "candidate": 1, "instruction_title": "a", "purpose": "full",
+              "folder": "attempts/01", "started_seconds": 0.0},
+             {"number": 2, "candidate": 2, "instruction_title": "b", "purpose": "probe",
+              "folder": "attempts/02", "started_seconds": 1.0},
+             {"number": 3, "candidate": 1, "instruction_title": "a", "purpose": "full",
+              "folder": "attempts/03", "started_seconds": 2.0, "parent": 1, "repair": "x"}]
+    (tmp_path / "journal.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert [(a.move, a.parent) for a in read_journal(tmp_path)] == [
+        ("candidate", None), ("probe", None), ("repair", 1)]

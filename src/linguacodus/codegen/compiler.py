@@ -55,7 +55,7 @@ def compile_solution(spec: TaskSpec, instruction: Instruction,
         load_component(spec, layout, options.seed),
         preprocess_component(spec, layout),
         model_component(spec, layout),
-        validate_component(spec, layout, training_quotes),
+        validate_component(spec, layout, training_quotes, importance=True),
         submit_component(spec, layout),
     ]
     notes = tuple(f"free-text step not executed by the offline compiler: {text}"

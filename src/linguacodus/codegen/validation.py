@@ -1,6 +1,7 @@
 """The validation component of a generated script: how fit() and predict() work, the folds
 (random, stratified, grouped, by blocks of days, or forward in time) and the loop that
-fills the out-of-fold predictions (and the test predictions: fold average or refit)."""
+fills the out-of-fold predictions (and the test predictions: fold average or refit); a
+full single solution also writes its models' own feature importance for the report."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from linguacodus.ops import OPERATIONS
 from linguacodus.spec import TaskSpec
 
 
-def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) -> Component:
+def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...],
+                       importance: bool = False) -> Component:
+    """``importance``: write feature_importance.csv (a full run of a single solution; a
+    blend's members and probes don't)."""
+    importance = importance and not layout.probe
     imports = {"import numpy as np"}
     splitter, lines, fold_setup, fold_loop = _fold_lines(layout, spec.is_classification)
     imports.add(f"from sklearn.model_selection import {splitter}")
@@ -94,6 +99,8 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) 
             f"    return {back}",
         ]
         shape, test_shape = "len(X)", "len(X_test)"
+    if importance:
+        lines += ["", "", *_importance_helper(layout.uses_pipeline)]
     lines += ["", "", *fold_setup]
     if layout.order_by is not None:
         lines.append(f"oof_predictions = np.full({shape}, np.nan)  # the first block has none")
@@ -102,6 +109,8 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) 
     averaging = layout.final_method == "fold_average" and not layout.probe
     if averaging:
         lines.append(f"test_predictions = np.zeros({test_shape})")
+    if importance:
+        lines.append("importance = pd.Series(dtype=float)")
     lines += [
         *fold_loop,
         "    model = fit(make_model(), X.iloc[fit_rows], y_fit[fit_rows])",
@@ -109,7 +118,16 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...]) 
     ]
     if averaging:
         lines.append("    test_predictions += predict(model, X_test) / N_FOLDS")
+    if importance:
+        lines.append("    importance = importance.add(importance_of(model, X.columns), fill_value=0.0)")
     lines.append('    print(f"fold {fold}/{N_FOLDS} fitted", flush=True)')
+    if importance:
+        lines += [
+            "",
+            "# The models' own feature importance, summed over the folds (the run's report shows it).",
+            'importance = importance.sort_values(ascending=False).rename("importance")',
+            'importance.to_csv("feature_importance.csv", index_label="feature")',
+        ]
     if layout.final_method == "refit" and not layout.probe:
         lines += [
             "",
@@ -173,3 +191,28 @@ def _parse_stamps(column: str) -> list[str]:
     """The lines that parse a timestamp column as splits.parse_times does (UTC, tz-free)."""
     return [f'stamps = pd.to_datetime(train[{column}], errors="coerce", format="mixed", utc=True)',
             "stamps = stamps.dt.tz_localize(None)"]
+
+
+def _importance_helper(pipeline: bool) -> list[str]:
+    """importance_of(model, columns): the fitted model's own importance of each feature."""
+    lines = [
+        "def importance_of(model, columns) -> pd.Series:",
+        '    """The fitted model\'s own importance of each feature it saw: gain or split counts',
+        '    for trees, coefficient sizes for linear models; empty where the model has none."""',
+    ]
+    if pipeline:
+        lines += [
+            "    estimator = model[-1]",
+            "    columns = model[:-1].get_feature_names_out()  # what the preprocessing made",
+        ]
+    else:
+        lines.append("    estimator = model")
+    lines += [
+        '    values = getattr(estimator, "feature_importances_", None)',
+        '    if values is None and hasattr(estimator, "coef_"):',
+        "        values = np.abs(np.atleast_2d(estimator.coef_)).mean(axis=0)",
+        "    if values is None or len(values) != len(columns):",
+        "        return pd.Series(dtype=float)",
+        "    return pd.Series(np.asarray(values, dtype=float), index=list(columns))",
+    ]
+    return lines
