@@ -69,7 +69,11 @@ def propose_repair(instruction: Instruction, spec: TaskSpec, diagnosis: Diagnosi
 
     Every operation that has a fix for the signature (Operation.fixes, in registry order)
     applies it to what the ones before it left: against a NaN crash both imputations, say,
-    and against a timeout fewer rows, TF-IDF terms, trees and folds at once."""
+    and against a timeout fewer rows, TF-IDF terms, trees and folds at once. A blend is not
+    repaired: its members each ran valid, and the blend was started only where its time was
+    predicted to fit; a failed blend leaves the best single solution standing."""
+    if instruction.is_blend:
+        return None
     repaired, changes = instruction, []
     for operation in OPERATIONS.values():
         fix = operation.fixes.get(diagnosis.signature)

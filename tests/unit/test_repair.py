@@ -69,6 +69,9 @@ def test_timeout_and_memory_repairs_make_the_run_cheaper(spec):
     assert repair.instruction.find("kfold").param("n_splits") == 3
     memory = propose_repair(trees, spec, diagnose(failed(signal=9), None))
     assert memory.instruction.model_step().param("n_estimators") == 200
+    # A blend that timed out is not repaired (editing it raised once and ended a run).
+    blend = Instruction(title="Blend", members=(trees, trees), weights=(0.5, 0.5))
+    assert propose_repair(blend, spec, diagnose(failed(timed_out=True), None)) is None
 
 
 def test_unseen_category_and_fold_repairs(spec):
