@@ -30,6 +30,7 @@ from linguacodus.resume import resume_task
 from linguacodus.runner import RunInterrupted, load, plan_task, prepare_run_dir, run_task
 from linguacodus.search import SearchSettings
 from linguacodus.task import TaskError
+from linguacodus.tuning import MAX_TRIALS
 
 app = typer.Typer(
     help="Linguacodus: a Kaggle-style task folder → ranked instructions → one readable "
@@ -56,6 +57,10 @@ Out = Annotated[Path | None, typer.Option(
 Budget = Annotated[float, typer.Option(
     "--budget", min=5, help="Wall-clock seconds for the whole run, planning to report.")]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed of every generated script.")]
+TuneTrials = Annotated[int, typer.Option(
+    "--tune-trials", min=0,
+    help="At most this many trials of the leader's hyperparameters (Optuna proposes, each "
+         "trial a full CV run in the sandbox) in the time left after the candidates; 0: none.")]
 _PANEL = "LLM brain (absent: the offline brain)"
 Llm = Annotated[str | None, typer.Option(
     "--llm", rich_help_panel=_PANEL,
@@ -184,7 +189,7 @@ def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.
         llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
         llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
         no_llm_cache: NoLlmCache = False, llm_propose: LlmPropose = "few-shot",
-        llm_fixes: LlmFixes = 2, resume: Resume = None) -> None:
+        llm_fixes: LlmFixes = 2, resume: Resume = None, tune_trials: TuneTrials = MAX_TRIALS) -> None:
     """Plan, write, run, repair and grade a solution; write submission.csv and result.json.
 
     Ctrl-C stops it and prints how to continue; `--resume RUN_DIR` continues a stopped,
@@ -194,7 +199,8 @@ def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.
     brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
                    no_llm_cache, llm_propose, llm_fixes)
     _check_backend(kb_backend)
-    settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb)
+    settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb,
+                              tune_trials=tune_trials)
     try:
         with console.status("starting") as status:
             if resume is not None:
@@ -267,8 +273,10 @@ def code(task_dir: TaskDir,
              "--run/--no-run", help="Run, repair and grade the code (default), or only write it.")] = True,
          llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
          llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
-         no_llm_cache: NoLlmCache = False, llm_fixes: LlmFixes = 2) -> None:
-    """Write the script for an (edited) instruction, then run, repair and grade it."""
+         no_llm_cache: NoLlmCache = False, llm_fixes: LlmFixes = 2,
+         tune_trials: TuneTrials = 0) -> None:
+    """Write the script for an (edited) instruction, then run, repair and grade it (and, with
+    --tune-trials, refine its model's hyperparameters in the time left)."""
     brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
                    no_llm_cache, fixes=llm_fixes, only=("understand", "code", "fix"))
     if brain.uses_llm and not execute:
@@ -285,7 +293,8 @@ def code(task_dir: TaskDir,
                 console.print(f"warning: {note}", style="yellow", highlight=False, markup=False)
             console.print(f"wrote {run_dir / 'solution.py'}", highlight=False)
             return
-        settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb)
+        settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb,
+                                  tune_trials=tune_trials)
         with console.status("starting") as status:
             result, run_dir = run_task(task_dir, out, settings, instructions=[chosen],
                                        on_event=_printer(status), llm=brain)

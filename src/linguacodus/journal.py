@@ -18,8 +18,9 @@ from linguacodus.sandbox import Execution
 Purpose = Literal["full", "probe"]
 # candidate: a candidate's full run; probe: its quick run on a subsample; repair: the offline
 # repair of the parent's failure; model-fix: the model's fix of its own failed script;
-# blend: the weighted blend of ``members``; more-folds: the parent (the leader) with 10 folds.
-Move = Literal["candidate", "probe", "repair", "model-fix", "blend", "more-folds"]
+# blend: the weighted blend of ``members``; more-folds: the parent (the leader) with 10 folds;
+# tune: the parent (the leader) with model parameters that Optuna proposed.
+Move = Literal["candidate", "probe", "repair", "model-fix", "blend", "more-folds", "tune"]
 
 
 class Attempt(BaseModel):

@@ -28,6 +28,7 @@ class RunManifest(BaseModel):
     started_at: float | None = None  # Unix time the run began
     planning_seconds: float | None = None  # set when planning has ended
     isolation: str | None = None  # set with planning_seconds: what the search ran under
+    tune_trials: int | None = None  # None: a run from before tuning (it tunes by default)
 
 
 def write_manifest(run_dir: Path, manifest: RunManifest) -> None:

@@ -137,7 +137,7 @@ def _over_time(spec: TaskSpec, outcome: SearchOutcome) -> str:
 def _node_text(attempt: Attempt) -> str:
     what = {"candidate": "", "probe": "probe", "repair": "repair", "model-fix": "model fix",
             "blend": f"blend of #{', #'.join(map(str, attempt.members))}" if attempt.members else "blend",
-            "more-folds": "more folds"}[attempt.move]
+            "more-folds": "more folds", "tune": "tuning trial"}[attempt.move]
     result = f"CV {attempt.score:.5g}" if attempt.valid else (attempt.failure() or "")
     seconds = f"{attempt.execution.wall_seconds:.1f} s" if attempt.execution else "not run"
     text = f"#{attempt.number} {what + ': ' if what else ''}{attempt.instruction_title} — {result}, {seconds}"
@@ -153,9 +153,10 @@ def _tree(outcome: SearchOutcome) -> str:
              for depth, a in tree_order(outcome.attempts)]
     return _figure(tree(nodes, "attempts"),
                    "Every attempt in the order the search made them, under the attempt it started "
-                   "from: a repair under the failure it repairs, the leader's 10-fold run under the "
-                   "leader, a blend under its best member. Blue: the chosen solution; green: valid; "
-                   "grey: a probe (a quick run on a subsample); red: failed.", "tree")
+                   "from: a repair under the failure it repairs, the leader's 10-fold run and its "
+                   "tuning trials under the leader, a blend under its best member. Blue: the chosen "
+                   "solution; green: valid; grey: a probe (a quick run on a subsample); red: failed.",
+                   "tree")
 
 
 def _leaderboard(spec: TaskSpec, candidates: list[Instruction], outcome: SearchOutcome) -> str:

@@ -9,7 +9,8 @@
 4. Where a weighted blend of the valid solutions beats the best of them on out-of-fold
    predictions by more than the bootstrap noise of that gain, and time allows, the blend
    runs as one more solution.
-5. Where time allows, the best single solution runs again with 10 folds (moves.py).
+5. Where time allows, the best single solution runs again with 10 folds, then its model's
+   hyperparameters are refined, trial by trial, in the time that is left (refinement.py).
 The best CV score wins.
 """
 
@@ -22,38 +23,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from linguacodus.codegen.compiler import Solution, compile_solution
 from linguacodus.codegen.layout import CompileOptions
-from linguacodus.ensemble import blend_gain, fit_blend
 from linguacodus.grading import grade_attempt
 from linguacodus.instruction import (
     Instruction,
     InstructionError,
-    Provenance,
-    load_instruction,
     save_instruction,
 )
 from linguacodus.journal import Attempt, Journal, Move, Purpose
 from linguacodus.llm.ledger import LLMError
-from linguacodus.moves import more_folds_seconds, with_more_folds
 from linguacodus.planning import first_valid_order
 from linguacodus.publish import publish_best
-from linguacodus.repair import diagnose, propose_repair
+from linguacodus.refinement import run_blend, run_more_folds, run_tuning
+from linguacodus.repair import Diagnosis, Repair, diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, run_script
-from linguacodus.score import Score, best_of
+from linguacodus.score import Score
 from linguacodus.spec import TaskSpec
 from linguacodus.task import TaskData
-from linguacodus.timing import STARTUP_SECONDS, fixed_probe_seconds, predicted_full_seconds
+from linguacodus.timing import (
+    MIN_ATTEMPT_SECONDS,
+    RESERVE_SECONDS,
+    fixed_probe_seconds,
+    predicted_full_seconds,
+)
+from linguacodus.tuning import MAX_TRIALS
 
 if TYPE_CHECKING:
     from linguacodus.brain import Brain
 
 MAX_REPAIRS = 2
-RESERVE_SECONDS = 1.0  # kept back for writing the run folder
-MIN_ATTEMPT_SECONDS = 3.0  # less than this left: not worth starting a script
 FIRST_ATTEMPT_SHARE = 0.6  # the first attempt leaves room for one repaired retry
 CACHE_FOLDER = "cache"  # under the run folder: what attempts compute from the data alone
 
@@ -65,6 +66,7 @@ class SearchSettings:
     memory_mb: int = 4096
     probe_rows: int = 2000
     isolation: Isolation | None = None  # None: bubblewrap where it works
+    tune_trials: int = MAX_TRIALS  # at most this many tuning trials of the leader; 0: none
 
 
 class CandidateResult(BaseModel):
@@ -168,6 +170,17 @@ class Search:
             return min(available, FIRST_ATTEMPT_SHARE * self.settings.budget)
         return available
 
+    def _repair(self, instruction: Instruction, diagnosis: Diagnosis | None) -> Repair | None:
+        """The catalogue's repair of a diagnosed failure; None where there is none, or where
+        the repaired instruction can't be made (said, and the candidate is given up)."""
+        if diagnosis is None:
+            return None
+        try:
+            return propose_repair(instruction, self.spec, diagnosis)
+        except InstructionError as error:
+            self.on_event(f"   no repair of '{instruction.title}' ({diagnosis.signature}): {error}")
+            return None
+
     def run_written(self, index: int, instruction: Instruction, first: bool,
                     move: Move = "candidate") -> Attempt | None:
         """The model's script for a candidate, fixed by the model from each failure up to
@@ -221,7 +234,7 @@ class Search:
                 return record
             if record is not None:
                 diagnosis = diagnose(record.execution, record.grade)
-                fix = propose_repair(instruction, self.spec, diagnosis) if diagnosis else None
+                fix = self._repair(instruction, diagnosis)
                 parent, move = record.number, "repair"
                 repair = "the model's script failed; offline compiler"
                 if fix is not None:
@@ -237,89 +250,13 @@ class Search:
             if record.valid:
                 return record
             diagnosis = diagnose(record.execution, record.grade)
-            fix = propose_repair(instruction, self.spec, diagnosis) if diagnosis else None
+            fix = self._repair(instruction, diagnosis)
             if fix is None:
                 return None
             self.on_event(f"   repair ({fix.signature}): {fix.description}")
             instruction, parent, repair = fix.instruction, record.number, fix.description
             move, members = "repair", ()
         return None
-
-    # --- blending ---
-    def blend(self, full: list[Attempt], index: int) -> Attempt | None:
-        """Run a weighted blend of the valid solutions when their OOF says it helps."""
-        # The blend compiles its members again, so only compiler-written members qualify.
-        members = [a for a in full if a.code_source == "compiler"
-                   and (self.run_dir / a.folder / "oof_predictions.npy").exists()]
-        raws = [np.load(self.run_dir / a.folder / "oof_predictions.npy") for a in members]
-        if len(members) < 2 or len({r.shape for r in raws}) != 1:
-            return None
-        truth = self.task.train.loc[self.task.train[self.spec.target].notna(), self.spec.target]
-        if len(truth) != len(raws[0]):  # members fitted on a subsample: nothing to align
-            return None
-        # Forward folds leave the earliest rows unpredicted (NaN): weigh on the rows all have.
-        predicted = np.logical_and.reduce([np.isfinite(r.reshape(len(r), -1)).all(axis=1) for r in raws])
-        if not predicted.all():
-            raws, truth = [r[predicted] for r in raws], truth[predicted]
-        try:
-            weights, value = fit_blend(self.spec, raws, truth)
-        except ValueError as error:
-            self.on_event(f"blend: {error}")
-            return None
-        chosen = [(w, a) for w, a in zip(weights, members, strict=True) if w > 0]
-        best_single = best_of(self.score_of(a) for a in members)
-        if len(chosen) < 2 or not self.score_of(value).better_than(best_single, 1e-9):
-            self.on_event("blend: no weighting of the solutions beats the best one on OOF")
-            return None
-        gain, noise = blend_gain(self.spec, raws, weights, truth)
-        if gain <= noise:
-            self.on_event(f"blend: OOF gain {gain:.3g} over the best solution is within the noise "
-                          f"({noise:.3g}, bootstrap); the best single solution stands")
-            return None
-        # One interpreter start-up instead of one a member; then a margin.
-        walls = [a.execution.wall_seconds for _, a in chosen]
-        needed = 1.1 * (sum(walls) - STARTUP_SECONDS * (len(walls) - 1))
-        if self.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, needed):
-            self.on_event(f"blend: {needed:.0f} s needed, {self.remaining():.0f} s left; skipped")
-            return None
-        instruction = Instruction(
-            title=f"Blend of {len(chosen)} solutions",
-            members=tuple(load_instruction(self.run_dir / a.folder / "instruction.json")
-                          for _, a in chosen),
-            weights=tuple(round(w, 4) for w, _ in chosen),
-            provenance=Provenance(source="search", score=round(value, 6),
-                                  note="weights fitted on the members' out-of-fold predictions"),
-        )
-        self.on_event(f"blend of {len(chosen)}: OOF {value:.5g} with weights "
-                      f"{[round(w, 2) for w, _ in chosen]}; running it")
-        leading = max((a for _, a in chosen), key=lambda a: self.score_of(a).utility)
-        return self.run_candidate(index, instruction, "full", move="blend", origin=leading.number,
-                                  members=tuple(a.number for _, a in chosen))
-
-    # --- moves on the leader ---
-    def more_folds(self, full: list[Attempt], index: int) -> Attempt | None:
-        """The best single compiler-written solution again with more folds, where the time
-        left covers it; the valid attempt, or None."""
-        singles = [(a, load_instruction(self.run_dir / a.folder / "instruction.json"))
-                   for a in full if a.code_source == "compiler"]
-        singles = [(a, i) for a, i in singles if not i.is_blend]
-        if not singles:
-            return None
-        leader, instruction = max(singles, key=lambda pair: self.score_of(pair[0]).utility)
-        refined = with_more_folds(instruction)
-        if refined is None:
-            return None
-        needed = more_folds_seconds(leader.execution.wall_seconds)
-        left = self.remaining() - RESERVE_SECONDS
-        if left < max(MIN_ATTEMPT_SECONDS, needed):
-            self.on_event(f"more folds for '{leader.instruction_title}': about {needed:.0f} s "
-                          f"needed, {left:.0f} s left; skipped")
-            return None
-        self.on_event(f"more folds for the leader, '{leader.instruction_title}'")
-        # The compiler writes it, as it wrote the leader: the edit is exact, and a model
-        # writing the same script again would cost calls for nothing.
-        return self.run_candidate(index, refined, "full", offline=True, move="more-folds",
-                                  origin=leader.number)
 
     def score_of(self, what: Attempt | float) -> Score:
         """A valid attempt's CV score (or a value of the task's metric) with its direction."""
@@ -463,18 +400,26 @@ class Search:
         if self.brain is not None and self.brain.writes_code:
             self._written_too(first_round, full, results)
 
-        blend = None if len(candidates) + 1 in done else self.blend(full, index=len(candidates) + 1)
+        blend = None if len(candidates) + 1 in done else run_blend(self, full, index=len(candidates) + 1)
         if blend is not None:
             results[blend.candidate] = {"title": blend.instruction_title, "status": "valid",
                                         "cv_score": blend.score, "attempt": blend.number}
             full.append(blend)
 
         refined = (None if len(candidates) + 2 in done
-                   else self.more_folds(full, index=len(candidates) + 2))
+                   else run_more_folds(self, full, index=len(candidates) + 2))
         if refined is not None:
             results[refined.candidate] = {"title": refined.instruction_title, "status": "valid",
                                           "cv_score": refined.score, "attempt": refined.number}
             full.append(refined)
+
+        # Tuning takes the time that is left, trial by trial; a resumed run goes on with it.
+        trials = run_tuning(self, full, index=len(candidates) + 3, previous=previous)
+        if trials:
+            tuned = max(trials, key=lambda a: self.score_of(a).utility)
+            results[tuned.candidate] = {"title": tuned.instruction_title, "status": "valid",
+                                        "cv_score": tuned.score, "attempt": tuned.number}
+            full.extend(trials)
 
         best = max(full, key=lambda a: self.score_of(a).utility) if full else None
         return SearchOutcome(

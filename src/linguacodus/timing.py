@@ -10,6 +10,8 @@ from linguacodus.codegen.layout import CompileOptions
 from linguacodus.instruction import Instruction
 
 STARTUP_SECONDS = 1.0  # a script's interpreter and library imports, paid once a script
+RESERVE_SECONDS = 1.0  # of the budget, kept back for writing the run folder
+MIN_ATTEMPT_SECONDS = 3.0  # less than this left: not worth starting a script
 
 
 def fixed_probe_seconds(probe_seconds: list[float]) -> float:

@@ -7,6 +7,7 @@ from linguacodus.instruction import Instruction, make_step, save_instruction
 from linguacodus.journal import Attempt
 from linguacodus.moves import MORE_FOLDS_COST, more_folds_seconds, with_more_folds
 from linguacodus.planning import propose
+from linguacodus.refinement import run_more_folds
 from linguacodus.sandbox import Execution
 from linguacodus.search import Search, SearchSettings
 from linguacodus.spec import infer_spec
@@ -62,11 +63,11 @@ def test_more_folds_start_only_where_the_time_left_covers_them(task_factory, tmp
     assert more_folds_seconds(10.0) == MORE_FOLDS_COST * 10.0 == pytest.approx(24.0)
 
     clock.now += 60 - 20  # 20 s left, 24 s needed
-    assert search.more_folds(full, index=7) is None and not started
+    assert run_more_folds(search, full, index=7) is None and not started
     assert "about 24 s needed, 19 s left; skipped" in events[-1]
 
     clock.now -= 10  # 30 s left
-    search.more_folds(full, index=7)
+    run_more_folds(search, full, index=7)
     assert [i.find("kfold").param("n_splits") for i in started] == [10]
 
 
@@ -74,7 +75,8 @@ def test_a_search_with_time_left_runs_the_leader_with_ten_folds(task_factory, tm
     task = load_task(task_factory("regression", n=400))
     spec = infer_spec(task)
     leader = propose(spec, k=1)[0]
-    outcome = Search(task, spec, tmp_path / "run", SearchSettings(budget=120)).solve([leader])
+    outcome = Search(task, spec, tmp_path / "run",
+                     SearchSettings(budget=120, tune_trials=0)).solve([leader])
     refined = [a for a in outcome.attempts if a.instruction_title.endswith(", 10 folds")]
     assert len(refined) == 1 and refined[0].valid, outcome.attempts
     # In the journal's tree it hangs under the leader it refines.

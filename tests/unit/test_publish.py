@@ -35,7 +35,7 @@ def test_after_kill_9_the_run_folder_holds_the_best_submission_so_far(task_facto
     run_dir = tmp_path / "run"
     process = subprocess.Popen(
         [sys.executable, "-m", "linguacodus", "run", str(task_dir), "--out", str(run_dir),
-         "--budget", "300", "-k", "6"],
+         "--budget", "300", "-k", "6", "--tune-trials", "2"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     journal = run_dir / "journal.jsonl"

@@ -87,7 +87,7 @@ def test_unseen_category_and_fold_repairs(spec):
 def test_search_repairs_a_broken_instruction_until_it_is_valid(task_factory, tmp_path):
     task = load_task(task_factory("binary"))
     spec = infer_spec(task)
-    search = Search(task, spec, tmp_path, SearchSettings(budget=120))
+    search = Search(task, spec, tmp_path, SearchSettings(budget=120, tune_trials=0))  # repairs only
     outcome = search.solve([BARE])
     assert outcome.best is not None and outcome.best.valid
     attempts = outcome.attempts
@@ -108,7 +108,8 @@ def test_search_falls_back_to_the_next_candidate(task_factory, tmp_path):
     impossible = Instruction(title="ridge for classes", model=(make_step("ridge"),))
     good = Instruction(title="trees", preprocessing=(make_step("encode_categorical"),),
                        model=(make_step("lightgbm", n_estimators=50),))
-    outcome = Search(task, spec, tmp_path, SearchSettings(budget=120)).solve([impossible, good])
+    outcome = Search(task, spec, tmp_path, SearchSettings(budget=120, tune_trials=0)).solve(
+        [impossible, good])
     assert outcome.best.candidate == 2
     assert outcome.candidates[0].status.startswith("failed: compile")
     assert outcome.first_valid_seconds is not None

@@ -20,7 +20,7 @@ def _cli(*args, timeout=300):
 def _start(task_dir, run_dir):
     return subprocess.Popen(
         [sys.executable, "-m", "linguacodus", "run", str(task_dir), "--out", str(run_dir),
-         "--budget", "300", "-k", "6"],
+         "--budget", "300", "-k", "6", "--tune-trials", "2"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
 

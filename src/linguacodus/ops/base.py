@@ -92,6 +92,17 @@ class EarlyStoppingCode:
 
 
 @dataclass(frozen=True)
+class Tunable:
+    """A model parameter worth refining (tuning.py), with the bounds any value must keep."""
+
+    name: str
+    low: float
+    high: float
+    log: bool = False  # searched on a log scale (rates, strengths, counts spanning decades)
+    integer: bool = False
+
+
+@dataclass(frozen=True)
 class ModelCode:
     """What a model family emits and costs.
 
@@ -115,6 +126,10 @@ class ModelCode:
     consecutive_classes: bool = False
     cost_rank: int = 5  # relative fitting cost, cheapest first (the first valid attempt)
     seconds_per_1k: float = 0.5  # one fold on 1,000 rows and 20 features, single-threaded
+    # The parameters hyperparameter refinement searches (names of the operation's defaults).
+    # Not a boosting family's learning rate or tree count: early stopping sets the trees for
+    # the rate the candidate chose.
+    search_space: tuple[Tunable, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Extremely randomised trees."""
 
 from linguacodus.ops import _edits
-from linguacodus.ops.base import ModelCode, Operation
+from linguacodus.ops.base import ModelCode, Operation, Tunable
 
 OPERATION = Operation(
     "extra_trees", "model", 13,
@@ -17,5 +17,6 @@ OPERATION = Operation(
         regressor=("ExtraTreesRegressor", "from sklearn.ensemble import ExtraTreesRegressor"),
         arguments=lambda params, native: {**params, "n_jobs": -1},
         cost_rank=4, seconds_per_1k=0.3,
+        search_space=(Tunable("min_samples_leaf", 1, 50, log=True, integer=True),),
     ),
 )

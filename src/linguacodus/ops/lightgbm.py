@@ -1,7 +1,7 @@
 """LightGBM gradient-boosted trees."""
 
 from linguacodus.ops import _edits
-from linguacodus.ops.base import EarlyStoppingCode, ModelCode, Operation
+from linguacodus.ops.base import EarlyStoppingCode, ModelCode, Operation, Tunable
 
 
 def _arguments(params: dict, native: bool) -> dict:
@@ -41,5 +41,8 @@ OPERATION = Operation(
         regressor=("LGBMRegressor", "from lightgbm import LGBMRegressor"),
         arguments=_arguments, native_categories=True, early_stopping=_EARLY_STOPPING, tree_per_class=True,
         cost_rank=2, seconds_per_1k=0.25,
+        search_space=(Tunable("num_leaves", 4, 256, log=True, integer=True),
+                      Tunable("min_child_samples", 2, 200, log=True, integer=True),
+                      Tunable("subsample", 0.5, 1.0), Tunable("colsample_bytree", 0.3, 1.0)),
     ),
 )

@@ -1,6 +1,6 @@
 """Logistic regression."""
 
-from linguacodus.ops.base import CLASSIFICATION, ModelCode, Operation
+from linguacodus.ops.base import CLASSIFICATION, ModelCode, Operation, Tunable
 
 OPERATION = Operation(
     "logistic_regression", "model", 14,
@@ -12,5 +12,6 @@ OPERATION = Operation(
         "logistic regression",
         classifier=("LogisticRegression", "from sklearn.linear_model import LogisticRegression"),
         regressor=None, cost_rank=1, seconds_per_1k=0.05,
+        search_space=(Tunable("C", 1e-4, 1e3, log=True),),
     ),
 )

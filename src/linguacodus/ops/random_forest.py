@@ -1,7 +1,7 @@
 """A random forest."""
 
 from linguacodus.ops import _edits
-from linguacodus.ops.base import ModelCode, Operation
+from linguacodus.ops.base import ModelCode, Operation, Tunable
 
 OPERATION = Operation(
     "random_forest", "model", 12,
@@ -17,5 +17,6 @@ OPERATION = Operation(
         regressor=("RandomForestRegressor", "from sklearn.ensemble import RandomForestRegressor"),
         arguments=lambda params, native: {**params, "n_jobs": -1},
         cost_rank=5, seconds_per_1k=0.4,
+        search_space=(Tunable("min_samples_leaf", 1, 50, log=True, integer=True),),
     ),
 )

@@ -1,7 +1,7 @@
 """XGBoost gradient-boosted trees (histogram method)."""
 
 from linguacodus.ops import _edits
-from linguacodus.ops.base import EarlyStoppingCode, ModelCode, Operation
+from linguacodus.ops.base import EarlyStoppingCode, ModelCode, Operation, Tunable
 
 
 def _arguments(params: dict, native: bool) -> dict:
@@ -34,5 +34,7 @@ OPERATION = Operation(
         arguments=_arguments, native_categories=True, early_stopping=_EARLY_STOPPING,
         tree_per_class=True, consecutive_classes=True, cost_rank=3,
         seconds_per_1k=0.3,
+        search_space=(Tunable("max_depth", 2, 12, integer=True), Tunable("subsample", 0.5, 1.0),
+                      Tunable("colsample_bytree", 0.3, 1.0)),
     ),
 )
