@@ -13,6 +13,11 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 
+try:  # typer from 0.2x carries its own click; its errors are those, not click's
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - an older typer on click itself
+    from click import exceptions as click_errors
+
 from linguacodus.bench.cli import bench_app
 from linguacodus.codegen.compiler import compile_solution
 from linguacodus.instruction import InstructionError, load_instruction, render_markdown
@@ -42,6 +47,9 @@ app = typer.Typer(
 app.add_typer(bench_app, name="bench")
 app.add_typer(kb_app, name="kb")
 console = Console(stderr=True)
+# The least budget in which a small task gets a valid submission here (the interpreter,
+# the libraries and one quick model); a week at most, so that every attempt has a limit.
+MIN_BUDGET, MAX_BUDGET = 10.0, 7 * 24 * 3600.0
 
 TaskDir = Annotated[Path, typer.Argument(
     help="Task folder: description.md, train.csv, test.csv, sample_submission.csv. Never written to.")]
@@ -55,7 +63,9 @@ Resume = Annotated[Path | None, typer.Option(
 Out = Annotated[Path | None, typer.Option(
     "--out", help="Run folder to create (default: runs/<task>-<timestamp>/).")]
 Budget = Annotated[float, typer.Option(
-    "--budget", min=5, help="Wall-clock seconds for the whole run, planning to report.")]
+    "--budget", min=MIN_BUDGET, max=MAX_BUDGET,
+    help=f"Wall-clock seconds for the whole run, planning to report ({MIN_BUDGET:.0f} to "
+         f"{MAX_BUDGET:.0f}: a week).")]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed of every generated script.")]
 TuneTrials = Annotated[int, typer.Option(
     "--tune-trials", min=0,
@@ -306,8 +316,23 @@ def code(task_dir: TaskDir,
 
 
 def main() -> None:
+    """The console script. Bad arguments, like every other error, get one line and exit 2
+    (click's own report is a boxed paragraph)."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as error:  # a bare command: its help
+        console.print(error.format_message(), highlight=False, markup=False)
+        sys.exit(error.exit_code)
+    except click_errors.ClickException as error:
+        hint = f"; see {error.ctx.command_path} --help" if getattr(error, "ctx", None) else ""
+        message = error.format_message().rstrip(".")
+        console.print(f"[red]error:[/red] {escape(message)}{escape(hint)}",
+                      highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        console.print("aborted", style="red")
+        sys.exit(1)
     except KeyboardInterrupt:
         console.print("interrupted", style="red")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

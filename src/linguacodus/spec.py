@@ -20,7 +20,7 @@ from linguacodus.metrics import (
     find_metric,
 )
 from linguacodus.splits import find_day_blocks, find_forward_column, find_group_column
-from linguacodus.task import TaskData, TaskError
+from linguacodus.task import ENCODING_NAMES, TaskData, TaskError
 
 SubmissionFormat = Literal["value", "label", "binary_probability", "class_probabilities", "ranking"]
 
@@ -74,6 +74,7 @@ class TaskSpec(BaseModel):
     minority_share: float | None = None
     target_min: float | None = None
     target_skew: float | None = None
+    encodings: dict[str, str] = {}  # CSV file → its encoding where it is not UTF-8
     warnings: tuple[str, ...] = ()
 
     def columns_with(self, role: ColumnRole) -> list[str]:
@@ -93,8 +94,10 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
     recognise; target_hint, a train-only column, where the sample submission's column is
     not in train.csv."""
     train, test, sample = task.train, task.test, task.sample_submission
-    warnings: list[str] = []
+    warnings: list[str] = [f"{name} is not UTF-8: read as {ENCODING_NAMES.get(encoding, encoding)}"
+                           for name, encoding in task.encodings.items()]
     id_column = _find_id_column(sample, test, task)
+    _check_ids(test, sample, id_column)
     prediction_columns = [c for c in sample.columns if c != id_column]
 
     unknown = [c for c in test.columns if c not in train.columns and c != id_column]
@@ -213,6 +216,8 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
         minority_share=minority,
         target_min=target_min,
         target_skew=skew,
+        encodings={name: encoding for name, encoding in task.encodings.items()
+                   if name.endswith(".csv")},
         warnings=tuple(warnings),
     )
 
@@ -225,6 +230,27 @@ def _find_id_column(sample: pd.DataFrame, test: pd.DataFrame, task: TaskData) ->
         "no id column: sample_submission.csv and test.csv share no column "
         f"(sample_submission has {', '.join(map(str, sample.columns))})"
     )
+
+
+def _check_ids(test: pd.DataFrame, sample: pd.DataFrame, id_column: str) -> None:
+    """Each test row has its own id and the sample submission names the same ids: found now,
+    before any script runs, not when the first submission is graded at the end."""
+    ids = test[id_column].astype(str)
+    repeated = ids[ids.duplicated(keep=False)]
+    if not repeated.empty:
+        value = repeated.iloc[0]
+        rows = [int(i) + 2 for i in repeated.index[repeated == value][:2]]  # file lines, header 1
+        raise TaskError(f"test.csv: id {value!r} in column {id_column!r} appears "
+                        f"{int((ids == value).sum())} times (lines {rows[0]} and {rows[1]}); "
+                        "each test row needs its own id")
+    expected = sample[id_column].astype(str)
+    if len(expected) != len(ids) or set(expected) != set(ids):
+        missing = sorted(set(ids) - set(expected))
+        extra = sorted(set(expected) - set(ids))
+        detail = (f"{len(missing)} test id(s) are not in it, e.g. {missing[0]!r}" if missing else
+                  f"{len(extra)} of its id(s) are not in test.csv, e.g. {extra[0]!r}" if extra else
+                  f"it has {len(expected)} rows for {len(ids)} test rows")
+        raise TaskError(f"sample_submission.csv does not list the ids of test.csv: {detail}")
 
 
 def _find_target(train: pd.DataFrame, test: pd.DataFrame, prediction_columns: list[str],

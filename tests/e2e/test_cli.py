@@ -85,6 +85,12 @@ def test_plan_then_code_from_an_edited_instruction(tmp_path):
     (["run", EXAMPLES / "carseats", "--llm", "nonsense"], "expected PROVIDER:MODEL"),
     (["run", EXAMPLES / "carseats", "--llm-stage", "dream=ollama:x"], "expected STAGE=SPEC"),
     (["plan", EXAMPLES / "carseats", "--llm", "http://127.0.0.1:9/v1"], "name the model after '#'"),
+    # Bad option values: one line too, not click's boxed paragraph; no budget without a limit.
+    (["run", EXAMPLES / "carseats", "--budget", "0"], "'--budget': Input should be greater than"),
+    (["run", EXAMPLES / "carseats", "--budget", "inf"], "'--budget': Input should be less than"),
+    (["run", EXAMPLES / "carseats", "--memory-mb", "1"], "'--memory-mb': Input should be greater"),
+    (["run", EXAMPLES / "carseats", "--no-such-option"], "No such option: --no-such-option"),
+    (["plan"], "Missing argument 'task_dir'; see "),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = cli(*args)

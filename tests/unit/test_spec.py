@@ -108,6 +108,9 @@ def test_train_without_id_column(tmp_path):
     ("extra_test_column", "test.csv has column(s) that train.csv lacks: surprise"),
     ("single_value_target", "single value"),
     ("no_shared_id", "no id column"),
+    ("duplicate_test_id", "appears 2 times (lines 2 and 3); each test row needs its own id"),
+    ("sample_lacks_ids", "sample_submission.csv does not list the ids of test.csv: 1 test id(s)"),
+    ("sample_has_other_ids", "1 of its id(s) are not in test.csv, e.g. '99999'"),
 ])
 def test_bad_input_gives_one_line_errors(task_factory, tmp_path, breakage, message):
     path = task_factory("binary")
@@ -134,6 +137,17 @@ def test_bad_input_gives_one_line_errors(task_factory, tmp_path, breakage, messa
         train.to_csv(path / "train.csv", index=False)
     elif breakage == "no_shared_id":
         sample = pd.read_csv(path / "sample_submission.csv").rename(columns={"id": "key"})
+        sample.to_csv(path / "sample_submission.csv", index=False)
+    elif breakage == "duplicate_test_id":
+        test = pd.read_csv(path / "test.csv")
+        test.loc[1, "id"] = test.loc[0, "id"]
+        test.to_csv(path / "test.csv", index=False)
+    elif breakage in ("sample_lacks_ids", "sample_has_other_ids"):
+        sample = pd.read_csv(path / "sample_submission.csv")
+        if breakage == "sample_lacks_ids":
+            sample = sample.iloc[1:]
+        else:
+            sample.loc[len(sample)] = [99999, sample.iloc[0, 1]]
         sample.to_csv(path / "sample_submission.csv", index=False)
     with pytest.raises(TaskError) as raised:
         spec_of(path)

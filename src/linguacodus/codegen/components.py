@@ -25,15 +25,20 @@ class Component:
     quotes: tuple[str, ...] = ()
 
 
+def _encoding(spec: TaskSpec, name: str) -> str:
+    """read_csv's encoding argument for a file that is not UTF-8 (none for UTF-8)."""
+    return f", encoding={py(spec.encodings[name])}" if name in spec.encodings else ""
+
+
 def load_component(spec: TaskSpec, layout: Layout, seed: int) -> Component:
     lines = [
         assign("TARGET", spec.target),
         assign("ID_COLUMN", spec.id_column),
         f"SEED = {seed}",
         "",
-        'train = pd.read_csv("input/train.csv")',
-        'test = pd.read_csv("input/test.csv")',
-        'sample_submission = pd.read_csv("input/sample_submission.csv")',
+        *(f'{frame} = pd.read_csv("input/{name}"{_encoding(spec, name)})'
+          for frame, name in (("train", "train.csv"), ("test", "test.csv"),
+                              ("sample_submission", "sample_submission.csv"))),
         "train = train[train[TARGET].notna()]",
     ]
     subsample = [

@@ -117,6 +117,8 @@ def script_contract(spec: TaskSpec, seed: int = 42) -> str:
     return "\n".join([
         "- Read the data from input/train.csv, input/test.csv and input/sample_submission.csv "
         "(relative paths; the folder is read-only). Read and write no other paths; there is no network.",
+        *([f"- Not UTF-8: read {', '.join(f'{n} with encoding={e!r}' for n, e in spec.encodings.items())}."]
+          if spec.encodings else []),
         f"- Rows of train.csv whose {spec.target!r} is missing are not used.",
         "- Write submission.csv to the working directory: exactly the columns of "
         "sample_submission.csv, one row for each test row, in test.csv's order.",
