@@ -30,7 +30,8 @@ SANE = {"penguins": (0.0, 0.3), "churn": (0.78, 0.95), "carseats": (0.5, 2.0)}
 def test_run_on_each_example(name, tmp_path):
     task_dir = EXAMPLES / name
     before = sorted(p.name for p in task_dir.iterdir())
-    result = cli("run", task_dir, "--budget", 40, "--out", tmp_path / "run")
+    # Two tuning trials at most: the whole path runs, and the run ends when they have.
+    result = cli("run", task_dir, "--budget", 40, "--out", tmp_path / "run", "--tune-trials", 2)
     assert result.returncode == 0, result.stderr
     run = tmp_path / "run"
     for name_ in ("spec.json", "solution.py", "solution.ipynb", "submission.csv", "oof.csv", "journal.jsonl",

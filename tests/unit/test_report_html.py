@@ -119,7 +119,7 @@ def binary_run(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("report")
     task_dir = make_task(root, "binary_proba", n=300)
-    result, run_dir = run_task(task_dir, root / "run", SearchSettings(budget=40), k=3)
+    result, run_dir = run_task(task_dir, root / "run", SearchSettings(budget=40, tune_trials=2), k=3)
     assert result.valid
     return run_dir
 
@@ -139,7 +139,7 @@ def test_the_report_of_a_run_holds_every_section_self_contained(binary_run):
 
 def test_a_regression_report_draws_residuals(task_factory, tmp_path):
     result, run_dir = run_task(task_factory("regression", n=200), tmp_path / "run",
-                               SearchSettings(budget=25), k=2)
+                               SearchSettings(budget=25, tune_trials=0), k=2)
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     assert result.valid and 'data-plot="residuals"' in page and 'data-plot="confusion"' not in page
 
