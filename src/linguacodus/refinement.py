@@ -59,8 +59,8 @@ def run_blend(search: Search, full: Sequence[Attempt], index: int) -> Attempt | 
         search.on_event(f"blend: {error}")
         return None
     chosen = [(w, a) for w, a in zip(weights, members, strict=True) if w > 0]
-    best_single = best_of(search.score_of(a) for a in members)
-    if len(chosen) < 2 or not search.score_of(value).better_than(best_single, 1e-9):
+    best_member = best_of(search.score_of(a) for a in members)
+    if len(chosen) < 2 or not search.score_of(value).better_than(best_member, 1e-9):
         search.on_event("blend: no weighting of the solutions beats the best one on OOF")
         return None
     gain, noise = blend_gain(search.spec, raws, weights, truth)

@@ -1,0 +1,105 @@
+"""What the search's time bought: the first valid submission against the final one, on the
+private answers, from recorded run folders:
+
+    python benchmarks/tree_gain.py --budget 300 [--split check] [--runs benchmarks/runs/linguacodus]
+
+For each task of the split with a run folder under RUNS/<budget>s/<task>/run: the first valid
+full attempt's submission.csv and the run's final submission.csv, each graded by the bench
+grader against the private answers and normalised with benchmarks/references.json; the wall
+time against the budget; how many attempts, tuning trials among them, and which move made
+the final solution. Writes benchmarks/results/tree_gain-<split>-<budget>s.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _normalised(reference, value: float | None) -> float | None:
+    if reference is None or reference.trivial is None or reference.best is None or value is None:
+        return None
+    from linguacodus.bench.references import improvement
+
+    span = improvement(reference.best, reference.trivial, reference.higher_is_better)
+    return improvement(value, reference.trivial, reference.higher_is_better) / span if span > 0 else None
+
+
+def measure(task, run: Path, data: Path, reference) -> dict:
+    from linguacodus.bench.grader import grade_submission
+    from linguacodus.journal import Journal
+
+    attempts = Journal.read(run / "journal.jsonl")
+    valid = [a for a in attempts if a.purpose == "full" and a.valid]
+    result = json.loads((run / "result.json").read_text())
+    sample = pd.read_csv(data / "public" / "sample_submission.csv")
+    answers = pd.read_csv(data / "private" / "answers.csv")
+
+    def score(path: Path) -> float | None:
+        grade = grade_submission(task.meta, path, sample, answers)
+        return grade.score if grade.valid else None
+
+    first = min(valid, key=lambda a: a.number) if valid else None
+    best = max(valid, key=lambda a: a.score if result["higher_is_better"] else -a.score) if valid else None
+    first_score = score(run / first.folder / "submission.csv") if first else None
+    final_score = score(run / "submission.csv") if (run / "submission.csv").is_file() else None
+    return {
+        "first_valid_attempt": first.number if first else None,
+        "first_cv": first.score if first else None, "final_cv": result.get("cv_score"),
+        "first_test": first_score, "final_test": final_score,
+        "first_normalised": _normalised(reference, first_score),
+        "final_normalised": _normalised(reference, final_score),
+        "final_move": best.move if best else None,
+        "wall_seconds": result.get("wall_seconds"), "budget_seconds": result.get("budget_seconds"),
+        "attempts": len(attempts), "tune_trials": sum(a.move == "tune" for a in attempts),
+    }
+
+
+def main() -> int:
+    from linguacodus.bench.references import load_references
+    from linguacodus.bench.registry import get_tasks
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--budget", type=int, required=True)
+    parser.add_argument("--split", default="check", choices=("tune", "check"))
+    parser.add_argument("--runs", type=Path, default=ROOT / "benchmarks/runs/linguacodus")
+    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks/data")
+    args = parser.parse_args()
+    references = load_references(ROOT / "benchmarks" / "references.json")
+    rows = {}
+    for task in get_tasks(None, split=args.split):
+        run = args.runs / f"{args.budget}s" / task.meta.id / "run"
+        if not (run / "journal.jsonl").is_file() or not (run / "result.json").is_file():
+            print(f"{task.meta.id}: no finished run in {run}; skipped", file=sys.stderr)
+            continue
+        rows[task.meta.id] = measure(task, run, args.data / task.meta.id, references.get(task.meta.id))
+        row = rows[task.meta.id]
+        print(f"{task.meta.id:24s} first {row['first_test']!s:>10.8} → final {row['final_test']!s:>10.8}"
+              f"  ({row['final_move']}, {row['tune_trials']} trials, "
+              f"{row['wall_seconds']:.0f}/{row['budget_seconds']:.0f} s)", flush=True)
+    gains = [r["final_normalised"] - r["first_normalised"] for r in rows.values()
+             if r["final_normalised"] is not None and r["first_normalised"] is not None]
+    summary = {
+        "tasks": len(rows),
+        "mean_normalised_gain": round(statistics.mean(gains), 4) if gains else None,
+        "tasks_better_than_first": sum(g > 1e-9 for g in gains),
+        "tasks_worse_than_first": sum(g < -1e-9 for g in gains),
+        "median_wall_share_of_budget": round(statistics.median(
+            r["wall_seconds"] / r["budget_seconds"] for r in rows.values()), 3) if rows else None,
+    }
+    out = ROOT / "benchmarks" / "results" / f"tree_gain-{args.split}-{args.budget}s.json"
+    out.write_text(json.dumps({"summary": summary, "tasks": rows}, indent=1) + "\n")
+    print(json.dumps(summary, indent=1))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
