@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from linguacodus.diagnostics import predicted_rows
 from linguacodus.ensemble import blend_gain, fit_blend
 from linguacodus.instruction import Instruction, Provenance, load_instruction
 from linguacodus.journal import Attempt
@@ -50,7 +51,7 @@ def run_blend(search: Search, full: Sequence[Attempt], index: int) -> Attempt | 
     if len(truth) != len(raws[0]):  # members fitted on a subsample: nothing to align
         return None
     # Forward folds leave the earliest rows unpredicted (NaN): weigh on the rows all have.
-    predicted = np.logical_and.reduce([np.isfinite(r.reshape(len(r), -1)).all(axis=1) for r in raws])
+    predicted = np.logical_and.reduce([predicted_rows(r) for r in raws])
     if not predicted.all():
         raws, truth = [r[predicted] for r in raws], truth[predicted]
     try:

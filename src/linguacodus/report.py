@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the runner imports this module; avoid the cycle at run time
     from linguacodus.runner import RunResult
 
 
-def _number(value: float | None) -> str:
+def number_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.5g}"
 
 
@@ -21,7 +21,7 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
                  outcome: SearchOutcome, result: RunResult) -> None:
     lines = [f"# Linguacodus run: {spec.name}", ""]
     if result.valid:
-        lines.append(f"**Valid submission.** CV {spec.metric} = {_number(result.cv_score)} "
+        lines.append(f"**Valid submission.** CV {spec.metric} = {number_text(result.cv_score)} "
                      f"({'higher' if spec.higher_is_better else 'lower'} is better), from "
                      f"'{result.chosen_instruction}'.")
     else:
@@ -29,7 +29,7 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
     lines += [
         "",
         f"Wall time {result.wall_seconds:.1f} s (budget {result.budget_seconds:.0f} s); first valid "
-        f"submission after {_number(result.first_valid_seconds)} s; {result.attempts} attempt(s); "
+        f"submission after {number_text(result.first_valid_seconds)} s; {result.attempts} attempt(s); "
         f"peak memory {result.peak_memory_mb:.0f} MB; isolation: {result.isolation}; "
         f"brain: {result.brain}; seed {result.seed}.",
         "",
@@ -45,7 +45,7 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
         + " |",
         f"| submission | {spec.submission_format}: {', '.join(spec.submission_columns)} |",
         f"| rows | {spec.n_train} train, {spec.n_test} test |",
-        f"| columns | {_roles(spec)} |",
+        f"| columns | {role_counts(spec)} |",
         f"| missing values | {spec.missing_share:.1%} of feature cells |",
     ]
     if spec.warnings:
@@ -56,7 +56,7 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
         source = (candidates[candidate.index - 1].provenance.source
                   if 0 < candidate.index <= len(candidates) else "search")
         lines.append(f"| {candidate.index} | {candidate.title} | {source} | "
-                     f"{_number(candidate.probe_score)} | {_number(candidate.cv_score)} | "
+                     f"{number_text(candidate.probe_score)} | {number_text(candidate.cv_score)} | "
                      f"{candidate.status} |")
     lines += ["", "Where each candidate came from:", ""]
     lines += [f"{number}. {c.title}: {c.provenance.source}"
@@ -73,9 +73,9 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
         lines.append(
             f"| {attempt.number} | {attempt.candidate} | {attempt.purpose} | "
             f"{attempt.code_source} | {attempt.started_seconds:.1f} | "
-            f"{_number(execution.wall_seconds if execution else None)} | "
-            f"{_number(execution.peak_memory_mb if execution else None)} | "
-            f"{_number(attempt.score)} | {outcome_text.replace('|', '/')} |"
+            f"{number_text(execution.wall_seconds if execution else None)} | "
+            f"{number_text(execution.peak_memory_mb if execution else None)} | "
+            f"{number_text(attempt.score)} | {outcome_text.replace('|', '/')} |"
         )
     if result.llm:
         lines += ["", "## LLM calls", "", "Every request is in llm_calls.jsonl.", "",
@@ -96,7 +96,7 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
     Path(path).write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 
 
-def _roles(spec: TaskSpec) -> str:
+def role_counts(spec: TaskSpec) -> str:
     counts: dict[str, int] = {}
     for role in spec.columns.values():
         counts[role.value] = counts.get(role.value, 0) + 1

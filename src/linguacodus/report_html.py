@@ -27,6 +27,7 @@ from linguacodus.diagnostics import (
 from linguacodus.instruction import Instruction, render_markdown
 from linguacodus.journal import Attempt
 from linguacodus.publish import atomic_write_text
+from linguacodus.report import number_text, role_counts
 from linguacodus.search import SearchOutcome
 from linguacodus.spec import TaskSpec
 from linguacodus.svg import TreeNode, bar_chart, heatmap, line_chart, scatter, tree
@@ -44,10 +45,6 @@ th { background: #f4f6f8; } .valid { color: #2f855a; } .invalid { color: #c53030
 .note { color: #666; font-size: .9em; } code { background: #f4f6f8; padding: 0 .2em; }
 figure { margin: 1em 0; } figcaption { color: #555; font-size: .9em; }
 """
-
-
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.5g}"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -94,28 +91,25 @@ def _summary(spec: TaskSpec, result: RunResult) -> str:
     direction = "higher" if spec.higher_is_better else "lower"
     if result.valid:
         head = (f'<p class="valid"><b>Valid submission.</b> CV {escape(spec.metric)} = '
-                f"{_number(result.cv_score)} ({direction} is better), from "
+                f"{number_text(result.cv_score)} ({direction} is better), from "
                 f"“{escape(result.chosen_instruction or '')}”.</p>")
     else:
         head = f'<p class="invalid"><b>No valid submission.</b> {escape(result.reason or "")}</p>'
     return head + _note(
         f"Wall time {result.wall_seconds:.1f} s of a {result.budget_seconds:.0f} s budget; first "
-        f"valid submission after {_number(result.first_valid_seconds)} s; {result.attempts} "
+        f"valid submission after {number_text(result.first_valid_seconds)} s; {result.attempts} "
         f"attempt(s); peak memory {result.peak_memory_mb:.0f} MB; isolation: {result.isolation}; "
         f"brain: {result.brain}; seed {result.seed}.")
 
 
 def _task(spec: TaskSpec) -> str:
-    roles: dict[str, int] = {}
-    for role in spec.columns.values():
-        roles[role.value] = roles.get(role.value, 0) + 1
     metric = spec.metric + (f" (from “{spec.metric_phrase}”)" if spec.metric_phrase
                             else " (default: none named)")
     rows = [["task type", spec.task_type], ["target", spec.target], ["id column", spec.id_column],
             ["metric", metric],
             ["submission", f"{spec.submission_format}: {', '.join(spec.submission_columns)}"],
             ["rows", f"{spec.n_train} train, {spec.n_test} test"],
-            ["columns", ", ".join(f"{n} {role}" for role, n in sorted(roles.items()))],
+            ["columns", role_counts(spec)],
             ["missing values", f"{spec.missing_share:.1%} of feature cells"]]
     if spec.is_classification:
         shown = ", ".join(spec.classes[:20]) + (" …" if len(spec.classes) > 20 else "")
@@ -165,7 +159,7 @@ def _leaderboard(spec: TaskSpec, candidates: list[Instruction], outcome: SearchO
         source = (candidates[candidate.index - 1].provenance.source
                   if 0 < candidate.index <= len(candidates) else "search")
         rows.append([str(candidate.index), candidate.title, source,
-                     _number(candidate.probe_score), _number(candidate.cv_score), candidate.status])
+                     number_text(candidate.probe_score), number_text(candidate.cv_score), candidate.status])
     table = _table(["#", "instruction", "from", "probe score", "CV score", "status"], rows)
     scored = sorted(((c.title, c.cv_score) for c in outcome.candidates if c.cv_score is not None),
                     key=lambda pair: -pair[1] if spec.higher_is_better else pair[1])
@@ -246,9 +240,9 @@ def _attempts(outcome: SearchOutcome) -> str:
         execution = a.execution
         rows.append([str(a.number), a.move, "" if a.parent is None else f"#{a.parent}",
                      a.instruction_title, a.code_source, f"{a.started_seconds:.1f}",
-                     _number(execution.wall_seconds if execution else None),
-                     _number(execution.peak_memory_mb if execution else None),
-                     _number(a.score), "valid" if a.valid else (a.failure() or "")])
+                     number_text(execution.wall_seconds if execution else None),
+                     number_text(execution.peak_memory_mb if execution else None),
+                     number_text(a.score), "valid" if a.valid else (a.failure() or "")])
     return _table(["#", "move", "from", "instruction", "code", "started s", "wall s", "peak MB",
                    "CV score", "outcome"], rows)
 

@@ -97,12 +97,12 @@ class Tuner:
         self.higher_is_better = leader_score.higher_is_better
         space = search_space(leader)
         values = {t.name: leader.model[0].param(t.name) for t in space}
+        tunables = {tunable.name: tunable for tunable in space}
         self.distributions = {
-            name: (optuna.distributions.IntDistribution(int(low), int(high), log=tunable.log)
-                   if tunable.integer else
-                   optuna.distributions.FloatDistribution(low, high, log=tunable.log))
-            for tunable in space
-            for name, (low, high) in neighbourhood((tunable,), values).items()}
+            name: (optuna.distributions.IntDistribution(int(low), int(high), log=tunables[name].log)
+                   if tunables[name].integer else
+                   optuna.distributions.FloatDistribution(low, high, log=tunables[name].log))
+            for name, (low, high) in neighbourhood(space, values).items()}
         self.study: optuna.Study = optuna.create_study(
             direction="maximize",
             sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=STARTUP_TRIALS))
