@@ -33,6 +33,7 @@ from linguacodus.llm.config import (
 )
 from linguacodus.resume import resume_task
 from linguacodus.runner import RunInterrupted, load, plan_task, prepare_run_dir, run_task
+from linguacodus.sandbox import why_unsandboxed
 from linguacodus.search import SearchSettings
 from linguacodus.task import TaskError
 from linguacodus.tuning import MAX_TRIALS
@@ -119,6 +120,10 @@ def _backend_option(default: str) -> object:
                              f"auto (MiniLM where installed). Default here: {default}.")
 
 
+RequireSandbox = Annotated[bool, typer.Option(
+    "--require-sandbox",
+    help="Refuse to run where bubblewrap can't isolate the generated code (by default such "
+         "code runs as a plain subprocess, with a warning naming what is not protected).")]
 Memory = Annotated[int, typer.Option(
     "--memory-mb", min=512, help="Address-space limit of each generated script, in MB.")]
 
@@ -126,6 +131,13 @@ Memory = Annotated[int, typer.Option(
 def _fail(message: str, code: int = 2) -> None:
     console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _check_sandbox(required: bool) -> None:
+    problem = why_unsandboxed() if required else None
+    if problem is not None:
+        _fail(f"--require-sandbox: {problem}; install bubblewrap (apt install bubblewrap) and "
+              "allow user namespaces, or run without --require-sandbox")
 
 
 def _brain(llm: str | None, stages: list[str] | None, max_calls: int | None,
@@ -199,7 +211,8 @@ def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.
         llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
         llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
         no_llm_cache: NoLlmCache = False, llm_propose: LlmPropose = "few-shot",
-        llm_fixes: LlmFixes = 2, resume: Resume = None, tune_trials: TuneTrials = MAX_TRIALS) -> None:
+        llm_fixes: LlmFixes = 2, resume: Resume = None, tune_trials: TuneTrials = MAX_TRIALS,
+        require_sandbox: RequireSandbox = False) -> None:
     """Plan, write, run, repair and grade a solution; write submission.csv and result.json.
 
     Ctrl-C stops it and prints how to continue; `--resume RUN_DIR` continues a stopped,
@@ -209,6 +222,7 @@ def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.
     brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
                    no_llm_cache, llm_propose, llm_fixes)
     _check_backend(kb_backend)
+    _check_sandbox(require_sandbox)
     settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb,
                               tune_trials=tune_trials)
     try:
@@ -284,7 +298,7 @@ def code(task_dir: TaskDir,
          llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
          llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
          no_llm_cache: NoLlmCache = False, llm_fixes: LlmFixes = 2,
-         tune_trials: TuneTrials = 0) -> None:
+         tune_trials: TuneTrials = 0, require_sandbox: RequireSandbox = False) -> None:
     """Write the script for an (edited) instruction, then run, repair and grade it (and, with
     --tune-trials, refine its model's hyperparameters in the time left)."""
     brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
@@ -303,6 +317,7 @@ def code(task_dir: TaskDir,
                 console.print(f"warning: {note}", style="yellow", highlight=False, markup=False)
             console.print(f"wrote {run_dir / 'solution.py'}", highlight=False)
             return
+        _check_sandbox(require_sandbox)
         settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb,
                                   tune_trials=tune_trials)
         with console.status("starting") as status:

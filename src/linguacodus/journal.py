@@ -63,6 +63,8 @@ class Attempt(BaseModel):
         """One line saying why the attempt is not valid."""
         if self.compile_error:
             return f"compile: {self.compile_error}"
+        if self.execution is not None and self.execution.stopped_for:
+            return f"stopped: {self.execution.stopped_for}"
         if self.execution is not None and self.execution.timed_out:
             return f"timed out after {self.execution.wall_seconds:.0f} s"
         if self.execution is not None and not self.execution.ok:

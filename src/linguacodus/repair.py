@@ -49,6 +49,8 @@ def diagnose(execution: Execution | None, grade: Grade | None) -> Diagnosis | No
     """The failure signature of an attempt, or None when nothing is recognised."""
     if execution is None:
         return None
+    if execution.stopped_for:  # the sandbox's process or disk limit: no repair is known
+        return Diagnosis("sandbox_limit", execution.stopped_for)
     if execution.timed_out:
         return Diagnosis("timeout", f"killed after {execution.wall_seconds:.0f} s")
     text = execution.stderr_tail

@@ -35,7 +35,7 @@ from linguacodus.planning import (
 from linguacodus.publish import atomic_write_text, publish_best
 from linguacodus.report import write_report
 from linguacodus.report_html import write_html_report
-from linguacodus.sandbox import bwrap_works
+from linguacodus.sandbox import UNSANDBOXED_GAPS, bwrap_works, why_unsandboxed
 from linguacodus.search import Search, SearchOutcome, SearchSettings
 from linguacodus.spec import TaskSpec, infer_spec
 from linguacodus.task import TaskData, TaskError, load_task
@@ -201,8 +201,10 @@ def _plan_and_search(task: TaskData, rules: TaskSpec | None, run_dir: Path, mani
         on_event(f"warning: {warning}")
     isolation = _isolation(settings)
     if isolation == "none":
-        on_event("warning: bubblewrap is not available; generated code runs as a plain "
-                 "subprocess with network access (install bubblewrap to isolate it)")
+        on_event(f"warning: {why_unsandboxed() or 'the sandbox is off'}: generated code runs "
+                 f"as a plain subprocess — {', '.join(UNSANDBOXED_GAPS)}; its input is a copy "
+                 "of the task folder. Install bubblewrap to isolate it, or pass "
+                 "--require-sandbox to refuse to run without it.")
     candidates = instructions if instructions is not None else propose_candidates(
         task, spec, k, kb, settings.budget, on_event, kb_backend, brain)
     for number, candidate in enumerate(candidates, start=1):

@@ -39,7 +39,7 @@ from linguacodus.planning import first_valid_order
 from linguacodus.publish import publish_best
 from linguacodus.refinement import run_blend, run_more_folds, run_tuning
 from linguacodus.repair import Diagnosis, Repair, diagnose, propose_repair
-from linguacodus.sandbox import Isolation, Limits, run_script
+from linguacodus.sandbox import Isolation, Limits, bwrap_works, readonly_copy, run_script
 from linguacodus.score import Score
 from linguacodus.spec import TaskSpec
 from linguacodus.task import TaskData
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 MAX_REPAIRS = 2
 FIRST_ATTEMPT_SHARE = 0.6  # the first attempt leaves room for one repaired retry
 CACHE_FOLDER = "cache"  # under the run folder: what attempts compute from the data alone
+INPUT_COPY_FOLDER = "input-copy"  # under the run folder, without bubblewrap: the task's data
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class Search:
             self.journal.append(record)
             self.on_event(f"#{number} {instruction.title}: can't compile: {error}")
             return record
-        execution = run_script(solution.script, self.run_dir / folder, self.task.path,
+        execution = run_script(solution.script, self.run_dir / folder, self._input_dir(),
                                Limits(timeout, self.settings.memory_mb), self.settings.isolation,
                                cache_dir=self.run_dir / CACHE_FOLDER)
         grade = grade_attempt(self.spec, self.run_dir / folder, self.task.train,
@@ -155,6 +156,14 @@ class Search:
                       f"({execution.wall_seconds:.1f} s, {execution.peak_memory_mb:.0f} MB)"
                       f"{self._standing()}")
         return record
+
+    def _input_dir(self) -> Path:
+        """The task folder; without bubblewrap a read-only copy of it in the run folder, so
+        that a script writing into its input/ never reaches the user's data."""
+        isolation = self.settings.isolation
+        if isolation == "none" or (isolation is None and not bwrap_works()):
+            return readonly_copy(self.task.path, self.run_dir / INPUT_COPY_FOLDER)
+        return self.task.path
 
     def _standing(self) -> str:
         """The best CV score so far and the time left, for the progress line."""
@@ -434,6 +443,9 @@ def failure_text(record: Attempt, folder: Path) -> str:
     it) is the same on every run."""
     if record.compile_error:
         text = f"The script could not be prepared: {record.compile_error}"
+    elif record.execution is not None and record.execution.stopped_for:
+        text = (f"The script was stopped: it {record.execution.stopped_for}. It must stay "
+                "within the sandbox's limits.")
     elif record.execution is not None and record.execution.timed_out:
         text = (f"The script was killed after {record.execution.wall_seconds:.0f} s (time limit). "
                 "Make it faster: fewer trees or folds, or fit on a subsample.")

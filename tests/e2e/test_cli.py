@@ -1,6 +1,8 @@
 """The CLI end to end, as a user runs it: real subprocesses, real run folders."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -125,3 +127,39 @@ def test_help_explains_the_commands():
     for command in ("run", "plan", "code"):
         assert command in result.stdout
     assert "--budget" in cli("run", "--help").stdout
+
+
+def _without_bwrap(tmp_path) -> dict:
+    """An environment whose PATH has no bubblewrap (nor anything else)."""
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    return {**os.environ, "PATH": str(empty)}
+
+
+def test_require_sandbox_refuses_where_bubblewrap_is_missing(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "linguacodus", "run", str(EXAMPLES / "penguins"),
+                             "--budget", "20", "--out", str(tmp_path / "run"), "--require-sandbox"],
+                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                            env=_without_bwrap(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --require-sandbox: bubblewrap (bwrap) is not installed; install bubblewrap (apt "
+        "install bubblewrap) and allow user namespaces, or run without --require-sandbox")
+    assert not (tmp_path / "run").exists()
+
+
+def test_without_bubblewrap_the_run_warns_and_leaves_the_task_alone(tmp_path):
+    task = tmp_path / "task"
+    shutil.copytree(EXAMPLES / "penguins", task)
+    before = {p.name: p.read_bytes() for p in task.iterdir()}
+    result = subprocess.run([sys.executable, "-m", "linguacodus", "run", str(task), "--budget", "20",
+                             "--out", str(tmp_path / "run"), "--tune-trials", "0"],
+                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                            env=_without_bwrap(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert ("warning: bubblewrap (bwrap) is not installed: generated code runs as a plain "
+            "subprocess — it has the network") in result.stderr
+    record = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert record["valid"] and record["isolation"] == "none"
+    assert (tmp_path / "run" / "input-copy" / "train.csv").read_bytes() == before["train.csv"]
+    assert {p.name: p.read_bytes() for p in task.iterdir()} == before
