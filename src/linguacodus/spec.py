@@ -119,17 +119,25 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
     if match is None and metric_hint in METRICS and not METRICS[metric_hint].takes_k:
         match = MetricMatch(METRICS[metric_hint], f"{metric_hint} (read by the LLM)", None)
     task_type = _task_type(y, format_hint, match.metric.task_types if match else None, target)
+    probabilities = task_type != "regression" and _sample_holds_probabilities(
+        sample, prediction_columns, format_hint)
     if match is None:
-        metric, phrase, k = default_metric(task_type), None, None
+        # The sample submission's format decides what is scored: probabilities get a proper
+        # scoring rule, never a label metric that would take them for labels.
+        metric, phrase, k = _unnamed_metric(task_type, probabilities), None, None
+        shown = "; sample_submission.csv holds probabilities, so" if probabilities else ";"
         warnings.append(
-            f"the description names no metric; assuming {metric.title} "
-            f"({'lower' if not metric.higher_is_better else 'higher'} is better)"
+            f"the description names no metric that linguacodus knows{shown} assuming "
+            f"{metric.title} ({'lower' if not metric.higher_is_better else 'higher'} is better)"
         )
     else:
         metric, phrase, k = match.metric, match.phrase, match.k
         if task_type not in metric.task_types:
             metric = _closest_metric(metric.name, task_type, target)
             warnings.append(f"{match.phrase!r} does not fit a {task_type} task; using {metric.title}")
+        if probabilities and metric.prediction == "label":
+            warnings.append(f"sample_submission.csv holds probabilities but {metric.title} (as "
+                            "the description says) scores labels: the submission holds labels")
 
     classes: tuple[str, ...] = ()
     positive = None
@@ -299,6 +307,27 @@ def _task_type(y: pd.Series, format_hint: str | None, metric_types: frozenset[st
     if integral and distinct <= _MAX_INTEGER_CLASSES and distinct < 0.5 * len(y):
         return "multiclass"
     return "regression"
+
+
+def _sample_holds_probabilities(sample: pd.DataFrame, columns: list[str],
+                                format_hint: str | None) -> bool:
+    """One column per class, or one column of numbers in [0, 1] not all 0 or 1."""
+    if format_hint == "classes":
+        return True
+    if len(columns) != 1:
+        return False
+    values = pd.to_numeric(sample[columns[0]], errors="coerce")
+    if values.isna().any() or values.empty:
+        return False
+    return bool(values.between(0, 1).all() and (~values.isin((0, 1))).any())
+
+
+def _unnamed_metric(task_type: TaskType, probabilities: bool) -> Metric:
+    """The metric where the description names none: log loss for probabilities, else the
+    task type's default."""
+    if probabilities:
+        return METRICS["multiclass_log_loss" if task_type == "multiclass" else "log_loss"]
+    return default_metric(task_type)
 
 
 def _closest_metric(name: str, task_type: TaskType, target: str) -> Metric:

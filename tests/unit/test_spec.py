@@ -195,3 +195,40 @@ def test_a_phrase_column_is_text_where_the_test_brings_new_values(tmp_path):
     # Titles training has (a film's title repeated over its ratings): the value is a category.
     seen = _titles_task(tmp_path / "seen", test_titles_seen=True)
     assert seen.columns["title"] == ColumnRole.CATEGORICAL
+
+
+def _labelled(tmp_path, sample_value, description, classes=("no", "yes")):
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame({"id": range(80), "x": rng.normal(size=80),
+                          "target": [classes[i % len(classes)] for i in range(80)]})
+    test = pd.DataFrame({"id": range(80, 100), "x": rng.normal(size=20)})
+    if isinstance(sample_value, dict):
+        sample = pd.DataFrame({"id": test["id"], **sample_value})
+    else:
+        sample = pd.DataFrame({"id": test["id"], "target": sample_value})
+    return spec_of(write_task(tmp_path / "t", train, test, sample, description))
+
+
+def test_unknown_metric_with_a_probability_sample_scores_probabilities(tmp_path):
+    spec = _labelled(tmp_path, 0.5, "# Churn\n\nScored with the Zorblax coefficient.\n")
+    assert spec.metric == "log_loss" and spec.submission_format == "binary_probability"
+    assert ("the description names no metric that linguacodus knows; sample_submission.csv "
+            "holds probabilities, so assuming Log loss (lower is better)") in spec.warnings
+
+
+def test_no_description_with_one_probability_column_per_class(tmp_path):
+    spec = _labelled(tmp_path, {"a": 0.25, "b": 0.25, "c": 0.5}, "", classes=("a", "b", "c"))
+    assert spec.metric == "multiclass_log_loss"
+    assert spec.submission_format == "class_probabilities" and spec.class_columns == {
+        "a": "a", "b": "b", "c": "c"}
+
+
+def test_label_sample_without_a_metric_stays_accuracy(tmp_path):
+    spec = _labelled(tmp_path, "no", "# Churn\n")
+    assert spec.metric == "accuracy" and spec.submission_format == "label"
+
+
+def test_a_named_label_metric_over_a_probability_sample_is_kept_with_a_warning(tmp_path):
+    spec = _labelled(tmp_path, 0.5, "Submissions are evaluated on accuracy.")
+    assert spec.metric == "accuracy" and spec.submission_format == "label"
+    assert any("holds probabilities but Accuracy" in w for w in spec.warnings)
