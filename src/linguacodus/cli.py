@@ -307,7 +307,12 @@ def code(task_dir: TaskDir,
         _fail("--no-run writes the offline compiler's script; the model's script is written "
               "and checked only in a run (drop --no-run)")
     try:
-        chosen = load_instruction(instruction)
+        try:
+            chosen = load_instruction(instruction)
+        except InstructionError as error:
+            if not instruction.is_file():
+                raise
+            raise InstructionError(f"{instruction}: {error}") from None
         if not execute:
             _, spec = load(task_dir)
             solution = compile_solution(spec, chosen)

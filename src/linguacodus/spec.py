@@ -111,6 +111,9 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
     labelled = train[target].notna()
     if not labelled.any():
         raise TaskError(f"target column {target!r} in train.csv has no values")
+    if labelled.sum() < MIN_LABELLED_ROWS:
+        raise TaskError(f"train.csv has {int(labelled.sum())} labelled rows; cross-validation "
+                        f"needs at least {MIN_LABELLED_ROWS}")
     if not labelled.all():
         warnings.append(f"{int((~labelled).sum())} train rows have no {target!r}; they are ignored")
     y = train.loc[labelled, target]
@@ -396,6 +399,7 @@ def _class_columns(classes: tuple[str, ...], columns: list[str]) -> dict[str, st
     return mapping
 
 
+MIN_LABELLED_ROWS = 20  # fewer: five folds of a handful of rows say nothing
 PHRASE_WORDS = 3  # mean words a value from which a many-valued column reads as text
 PHRASE_MIN_VALUES = 20
 PHRASE_SEEN_SHARE = 0.5  # test rows whose phrase training has, from which it is a category

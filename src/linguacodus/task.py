@@ -79,6 +79,8 @@ def load_task(task_dir: str | Path) -> TaskData:
         raise TaskError(f"{path / 'train.csv'} has a header but no rows")
     if test.empty:
         raise TaskError(f"{path / 'test.csv'} has a header but no rows")
+    if sample.empty:
+        raise TaskError(f"{path / 'sample_submission.csv'} has a header but no rows")
     if sample.shape[1] < 2:
         raise TaskError(
             f"{path / 'sample_submission.csv'} has {sample.shape[1]} column(s); "
@@ -108,4 +110,9 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, str]:
                         f"({error})") from None
     except OSError as error:
         raise TaskError(f"{path} can't be read: {error.strerror or error}") from None
+    header = str(frame.columns[0]) if frame.shape[1] == 1 else ""
+    for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+        if separator in header:
+            raise TaskError(f"{path} looks separated by {name}, not commas (its one column is "
+                            f"{header[:60]!r}); save it as comma-separated CSV")
     return frame, encoding
