@@ -2,6 +2,8 @@
 
 import os
 import stat
+import subprocess
+import sys
 import time
 
 import pytest
@@ -159,3 +161,30 @@ def test_without_bwrap_a_script_writes_to_a_copy_never_the_task_folder(tmp_path,
     assert "tampered" in (copy / "train.csv").read_text()
     assert (data_dir / "train.csv").read_text() == before  # ... never the user's file
     assert readonly_copy(data_dir, copy) == copy  # made once per run
+
+
+FRAMEWORK = """
+import sys
+from pathlib import Path
+from linguacodus.sandbox import Limits, run_script
+run_script("import time\\nopen('started', 'w').write('1')\\ntime.sleep(300)\\n",
+           Path(sys.argv[1]), Path(sys.argv[2]), Limits(600), sys.argv[3])
+"""
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_kill_9_of_the_framework_leaves_no_script_behind(tmp_path, data_dir, isolation):
+    attempt = tmp_path / "attempt"
+    framework = subprocess.Popen([sys.executable, "-c", FRAMEWORK, str(attempt), str(data_dir),
+                                  isolation])
+    deadline = time.monotonic() + 60
+    while not (attempt / "started").exists():
+        assert time.monotonic() < deadline and framework.poll() is None
+        time.sleep(0.05)
+    assert [p for p in os.listdir("/proc") if p.isdigit() and str(attempt) in _cwd(p)]
+    framework.kill()  # SIGKILL: no handler runs
+    framework.wait()
+    deadline = time.monotonic() + 5
+    while [p for p in os.listdir("/proc") if p.isdigit() and str(attempt) in _cwd(p)]:
+        assert time.monotonic() < deadline, "the script outlived the framework"
+        time.sleep(0.1)
