@@ -235,7 +235,7 @@ def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.
                                            kb=_knowledge_base(kb, no_kb), kb_backend=kb_backend,
                                            llm=brain)
     except RunInterrupted as interrupted:
-        _fail(str(interrupted), code=130)
+        _fail(str(interrupted), code=interrupted.exit_code)
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created
@@ -328,6 +328,8 @@ def code(task_dir: TaskDir,
         with console.status("starting") as status:
             result, run_dir = run_task(task_dir, out, settings, instructions=[chosen],
                                        on_event=_printer(status), llm=brain)
+    except RunInterrupted as interrupted:
+        _fail(str(interrupted), code=interrupted.exit_code)
     except (TaskError, InstructionError) as error:
         _fail(str(error))
     except OSError as error:  # e.g. an --out folder that can't be created

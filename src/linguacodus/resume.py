@@ -25,7 +25,7 @@ from linguacodus.journal import Attempt
 from linguacodus.llm.config import OFFLINE_BRAIN, BrainConfig
 from linguacodus.manifest import read_manifest
 from linguacodus.publish import atomic_write_text
-from linguacodus.runner import RunInterrupted, RunResult, search_and_finish
+from linguacodus.runner import RunResult, search_and_finish, stopped_by
 from linguacodus.search import SearchSettings
 from linguacodus.spec import TaskSpec
 from linguacodus.task import TaskError, load_task
@@ -106,5 +106,8 @@ def resume_task(run_dir: Path, on_event: Callable[[str], None] = lambda message:
                                  started, manifest.started_at or time.time() - spent, on_event,
                                  previous=previous,
                                  search_seconds=search_seconds)
-    except KeyboardInterrupt:
-        raise RunInterrupted(run_dir) from None
+    except (KeyboardInterrupt, OSError) as error:
+        stop = stopped_by(error, run_dir)
+        if stop is None:
+            raise
+        raise stop from None

@@ -7,6 +7,7 @@ only parses arguments and prints.
 
 from __future__ import annotations
 
+import errno
 import json
 import resource
 import sqlite3
@@ -183,8 +184,11 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
     try:
         return _plan_and_search(task, rules, run_dir, manifest, settings, instructions, on_event,
                                 kb, kb_backend, llm, started, started_at)
-    except KeyboardInterrupt:
-        raise RunInterrupted(run_dir) from None
+    except (KeyboardInterrupt, OSError) as error:
+        stop = stopped_by(error, run_dir)
+        if stop is None:
+            raise
+        raise stop from None
 
 
 def _plan_and_search(task: TaskData, rules: TaskSpec | None, run_dir: Path, manifest: RunManifest,
@@ -220,11 +224,24 @@ def _plan_and_search(task: TaskData, rules: TaskSpec | None, run_dir: Path, mani
 
 
 class RunInterrupted(Exception):
-    """Ctrl-C during a run: the run folder can be resumed."""
+    """A run stopped before its end — Ctrl-C (exit 130) or a full disk (exit 1) — whose run
+    folder can be resumed."""
 
-    def __init__(self, run_dir: Path) -> None:
-        super().__init__(f"interrupted; continue with: linguacodus run --resume {run_dir}")
+    def __init__(self, run_dir: Path, why: str = "interrupted", exit_code: int = 130) -> None:
+        super().__init__(f"{why}; continue with: linguacodus run --resume {run_dir}")
         self.run_dir = run_dir
+        self.exit_code = exit_code
+
+
+def stopped_by(error: BaseException, run_dir: Path) -> RunInterrupted | None:
+    """The resumable stop that an error during a run is, or None for any other error."""
+    if isinstance(error, KeyboardInterrupt):
+        return RunInterrupted(run_dir)
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return RunInterrupted(run_dir, f"no space left on the disk of {run_dir} "
+                                       f"({error.filename or 'writing the run folder'}); free "
+                                       "some space", exit_code=1)
+    return None
 
 
 def search_and_finish(task: TaskData, spec: TaskSpec, run_dir: Path, candidates: list[Instruction],

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 import pandas as pd
 import pytest
 
+from conftest import EXAMPLES
 from linguacodus.grading import grade_attempt
 from linguacodus.publish import atomic_copy, atomic_write_text
 from linguacodus.spec import infer_spec
@@ -61,3 +63,29 @@ def test_after_kill_9_the_run_folder_holds_the_best_submission_so_far(task_facto
     submitted = pd.read_csv(run_dir / "submission.csv")
     assert len(submitted) == len(task.test)
     assert not list(run_dir.glob(".*.partial"))
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap makes the small disk")
+def test_a_full_disk_stops_the_run_in_one_line_with_no_partial_submission(tmp_path):
+    """The run folder on a 150 kB file system: the run stops with one line saying how to
+    resume, and the top-level submission.csv, if any, is a whole attempt's."""
+    disk, snapshot = tmp_path / "disk", tmp_path / "snapshot"
+    disk.mkdir()
+    inner = (f"{sys.executable} -m linguacodus run {EXAMPLES / 'churn'} --budget 30 --out {disk}/run "
+             f"--tune-trials 0 --no-kb 2>{tmp_path}/stderr.txt; echo $? >{tmp_path}/exit; "
+             f"cp -r {disk}/run {snapshot}")
+    probe = subprocess.run(["bwrap", "--bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--size",
+                            str(150_000), "--tmpfs", str(disk), "bash", "-c", inner],
+                           capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    if not (tmp_path / "exit").exists():
+        pytest.skip(f"bubblewrap can't mount a small disk here: {probe.stderr.strip()[:200]}")
+    assert (tmp_path / "exit").read_text().strip() == "1"
+    lines = [line for line in (tmp_path / "stderr.txt").read_text().splitlines()
+             if line.startswith("error:")]
+    assert len(lines) == 1 and lines[0].startswith(f"error: no space left on the disk of {disk}/run")
+    assert lines[0].endswith(f"continue with: linguacodus run --resume {disk}/run")
+    assert not list(snapshot.glob(".*.partial"))
+    top = snapshot / "submission.csv"
+    if top.exists():
+        attempts = {p.read_bytes() for p in snapshot.glob("attempts/*/submission.csv")}
+        assert top.read_bytes() in attempts
