@@ -25,7 +25,7 @@ from linguacodus.journal import Attempt
 from linguacodus.llm.config import OFFLINE_BRAIN, BrainConfig
 from linguacodus.manifest import read_manifest
 from linguacodus.publish import atomic_write_text
-from linguacodus.runner import RunResult, search_and_finish, stopped_by
+from linguacodus.runner import RunResult, claim_run_dir, search_and_finish, stopped_by
 from linguacodus.search import SearchSettings
 from linguacodus.spec import TaskSpec
 from linguacodus.task import TaskError, load_task
@@ -80,6 +80,7 @@ def resume_task(run_dir: Path, on_event: Callable[[str], None] = lambda message:
     manifest = read_manifest(run_dir)
     if (run_dir / "result.json").is_file():
         raise TaskError(f"{run_dir} has finished (result.json exists); nothing to resume")
+    claim_run_dir(run_dir)  # not while the run, or another resume of it, goes on
     if manifest.planning_seconds is None or not (run_dir / "spec.json").is_file():
         raise TaskError(f"{run_dir} stopped during planning; start the run again instead")
     task = load_task(Path(manifest.task_dir))

@@ -8,6 +8,7 @@ only parses arguments and prints.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import resource
 import sqlite3
@@ -72,11 +73,35 @@ class RunResult(BaseModel):
 
 
 def default_run_dir(task_dir: Path) -> Path:
+    """runs/<task>-<time>, or -2, -3, ... after it where a run started in the same second."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{Path(task_dir).resolve().name}-{stamp}"
+    base = Path("runs") / f"{Path(task_dir).resolve().name}-{stamp}"
+    for number in range(1, 1000):
+        candidate = base if number == 1 else base.with_name(f"{base.name}-{number}")
+        if not candidate.exists():
+            return candidate
+    return base  # a thousand runs in one second: claim_run_dir refuses the clash
+
+
+LOCK_FILE = ".lock"
+_held_locks: list[object] = []  # open lock files: held until this process ends, kill -9 too
+
+
+def claim_run_dir(run_dir: Path) -> None:
+    """Hold the run folder for this process, or raise TaskError where another linguacodus
+    process holds it (two runs, or a run and a resume, on one folder at once)."""
+    handle = open(Path(run_dir) / LOCK_FILE, "a")  # noqa: SIM115 - held for the process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise TaskError(f"run folder {run_dir} is in use by another linguacodus process; "
+                        "choose another --out") from None
+    _held_locks.append(handle)
 
 
 def prepare_run_dir(out: Path | None, task_dir: Path) -> Path:
+    """Create the run folder (it must be new or empty) and hold it for this process."""
     run_dir = Path(out) if out is not None else default_run_dir(task_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise TaskError(f"run folder {run_dir} is a file; choose another --out")
@@ -86,6 +111,10 @@ def prepare_run_dir(out: Path | None, task_dir: Path) -> Path:
     if run_dir.resolve().is_relative_to(task_path):
         raise TaskError("the run folder can't be inside the task folder (task folders are read-only)")
     run_dir.mkdir(parents=True, exist_ok=True)
+    claim_run_dir(run_dir)
+    # Another process may have claimed it and written to it between the check and the lock.
+    if any(p.name != LOCK_FILE for p in run_dir.iterdir()):
+        raise TaskError(f"run folder {run_dir} exists and is not empty; choose another --out")
     return run_dir
 
 

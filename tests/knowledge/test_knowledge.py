@@ -191,3 +191,25 @@ def test_extract_cli_and_errors(tmp_path):
     result = subprocess.run([sys.executable, "-m", "linguacodus", "kb", "extract", str(broken)],
                             capture_output=True, text=True)
     assert result.returncode == 2 and "can't parse the code" in result.stderr
+
+
+def _write_many(path, worker: int) -> None:
+    store = KnowledgeStore(path).open()
+    for number in range(40):  # half the tasks both processes write, half their own
+        source_id = f"shared-{number}" if number % 2 == 0 else f"own-{worker}-{number}"
+        store.add_task(TaskRecord(source="s", source_id=source_id, title=source_id,
+                                  description=f"written by {worker}"), [])
+
+
+def test_two_processes_writing_one_knowledge_base_do_not_collide(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "kb.sqlite"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_write_many, args=(path, worker)) for worker in (1, 2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    assert KnowledgeStore(path).open().counts()["tasks"] == 20 + 2 * 20

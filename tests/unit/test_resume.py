@@ -1,5 +1,6 @@
 """`run --resume`: a killed or interrupted run continues without redoing finished attempts."""
 
+import fcntl
 import json
 import os
 import signal
@@ -127,3 +128,36 @@ def test_a_journal_written_before_moves_were_recorded_still_reads(tmp_path):
     (tmp_path / "journal.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     assert [(a.move, a.parent) for a in read_journal(tmp_path)] == [
         ("candidate", None), ("probe", None), ("repair", 1)]
+
+
+def test_a_running_run_is_not_resumed_nor_shared(task_factory, tmp_path):
+    task_dir = task_factory("binary", n=400)
+    run_dir = tmp_path / "run"
+    process = _start(task_dir, run_dir)
+    try:
+        _wait_for_valid_attempts(process, run_dir / "journal.jsonl", 1)
+        second = _cli("run", "--resume", run_dir)
+        assert second.returncode == 2
+        assert f"run folder {run_dir} is in use by another linguacodus process" in second.stderr
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    # Its holder gone (kill -9 releases the lock), the folder can be taken again.
+    with open(run_dir / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_two_runs_started_at_once_get_their_own_folders(task_factory, tmp_path):
+    task_dir = task_factory("binary", n=200)
+    runs = [subprocess.Popen([sys.executable, "-m", "linguacodus", "run", str(task_dir),
+                              "--budget", "15", "--tune-trials", "0", "-k", "1"], cwd=tmp_path,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    folders = sorted((tmp_path / "runs").iterdir())
+    assert len(folders) == 2
+    for folder in folders:
+        journal = read_journal(folder)
+        assert journal and len({a.number for a in journal}) == len(journal)
+        assert json.loads((folder / "result.json").read_text())["attempts"] == len(journal)
