@@ -112,7 +112,7 @@ def infer_spec(task: TaskData, metric_hint: str | None = None,
     if not labelled.any():
         raise TaskError(f"target column {target!r} in train.csv has no values")
     if labelled.sum() < MIN_LABELLED_ROWS:
-        raise TaskError(f"train.csv has {int(labelled.sum())} labelled rows; cross-validation "
+        raise TaskError(f"train.csv has {int(labelled.sum())} labelled row(s); cross-validation "
                         f"needs at least {MIN_LABELLED_ROWS}")
     if not labelled.all():
         warnings.append(f"{int((~labelled).sum())} train rows have no {target!r}; they are ignored")

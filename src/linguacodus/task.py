@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,12 @@ def load_task(task_dir: str | Path) -> TaskData:
         raise TaskError(f"task folder {path} does not exist")
     if not path.is_dir():
         raise TaskError(f"{path} is not a folder; a task is a folder with {', '.join(REQUIRED_FILES)}")
+    for name in REQUIRED_FILES:
+        if (path / name).is_dir():
+            raise TaskError(f"{path / name} is a folder; the task needs it as a file")
+        if (path / name).is_symlink() and not (path / name).exists():
+            raise TaskError(f"{path / name} is a link to {os.readlink(path / name)}, which "
+                            "does not exist")
     missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
     if missing:
         raise TaskError(f"task folder {path} lacks {', '.join(missing)}")
@@ -95,6 +102,10 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, str]:
     see text_encoding), or raise TaskError saying why it can't be read."""
     encoding = "utf-8"
     try:
+        with open(path, "rb") as stream:
+            start = stream.read(8192)
+        if b"\x00" in start and not start.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise TaskError(f"{path} is not a text file (it holds NUL bytes); a CSV is text")
         try:
             frame = pd.read_csv(path, low_memory=False)
         except UnicodeDecodeError:  # read again in the encoding its bytes show
