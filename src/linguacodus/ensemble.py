@@ -1,4 +1,5 @@
-"""Blend weights: greedy ensemble selection (Caruana et al., 2004) on out-of-fold predictions.
+"""Blend weights: greedy ensemble selection (Caruana et al., 2004) on out-of-fold predictions;
+the paired-bootstrap gain of one set of OOF predictions over another.
 
 Members are solutions whose scripts saved their raw out-of-fold predictions
 (oof_predictions.npy: class probabilities or values, one row a labelled training row, in
@@ -8,12 +9,16 @@ is then run and graded like any other, so its CV score is still the harness's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
 from linguacodus.grading import Invalid, score
 from linguacodus.score import Score
 from linguacodus.spec import TaskSpec
+from linguacodus.stacking import fit_stack
 
 
 def raw_to_frame(spec: TaskSpec, raw: np.ndarray) -> pd.DataFrame:
@@ -77,25 +82,95 @@ def fit_blend(spec: TaskSpec, members: list[np.ndarray], truth: pd.Series,
 
 def blend_gain(spec: TaskSpec, members: list[np.ndarray], weights: list[float], truth: pd.Series,
                resamples: int = 20, seed: int = 0) -> tuple[float, float]:
-    """(gain, noise): how much the weighted blend beats the best member on OOF (positive:
-    better, in the metric's units), and the standard deviation of that gain over paired
-    bootstrap resamples of the rows. A blend fitted on the same OOF rows it is judged on
-    always looks a little better; a gain within the noise is not worth a blend."""
+    """(gain, noise) of the weighted blend over its best member (paired_gain)."""
     blended = sum(w * m for w, m in zip(weights, members, strict=True))
     scores = [_score(spec, truth, m) for m in members]
-    best_index = int(np.argmax([_utility(s) for s in scores]))
-    whole = _score(spec, truth, blended)
-    if whole is None or scores[best_index] is None:
+    best = members[int(np.argmax([_utility(s) for s in scores]))]
+    return paired_gain(spec, truth, blended, best, resamples, seed)
+
+
+def paired_gain(spec: TaskSpec, truth: pd.Series, candidate: np.ndarray, reference: np.ndarray,
+                resamples: int = 20, seed: int = 0) -> tuple[float, float]:
+    """(gain, noise): how much ``candidate`` beats ``reference`` on the same OOF rows
+    (positive: better, in the metric's units), and the standard deviation of that gain over
+    paired bootstrap resamples of the rows. An ensemble fitted on the rows it is judged on
+    always looks a little better; a gain within the noise is not worth its script."""
+    whole, single = _score(spec, truth, candidate), _score(spec, truth, reference)
+    if whole is None or single is None:
         return float("-inf"), float("inf")
-    best = members[best_index]
     rng = np.random.default_rng(seed)
     truth = truth.reset_index(drop=True)
     gains = []
     for _ in range(resamples):
         rows = rng.integers(0, len(truth), len(truth))
         sample = truth.iloc[rows].reset_index(drop=True)
-        mixed, single = _score(spec, sample, blended[rows]), _score(spec, sample, best[rows])
-        if mixed is not None and single is not None:
-            gains.append(mixed.gain_over(single))
+        mixed, alone = _score(spec, sample, candidate[rows]), _score(spec, sample, reference[rows])
+        if mixed is not None and alone is not None:
+            gains.append(mixed.gain_over(alone))
     noise = float(np.std(gains)) if len(gains) > 1 else float("inf")
-    return whole.gain_over(scores[best_index]), noise
+    return whole.gain_over(single), noise
+
+
+@dataclass(frozen=True)
+class EnsemblePlan:
+    """What to run: a weighted blend of some members, or a linear stack of them."""
+
+    kind: Literal["blend", "stack"]
+    members: tuple[int, ...]  # positions in the members' list
+    weights: tuple[float, ...]  # a blend's weights; equal for a stack
+    value: float  # its OOF score, estimated here
+    note: str  # why, for the progress line
+
+
+STACK_MEMBERS = 3  # where the blend keeps fewer than two, the stack takes the best this many
+
+
+def plan_ensemble(spec: TaskSpec, members: list[np.ndarray], truth: pd.Series, seed: int,
+                  all_rows: bool = True) -> tuple[EnsemblePlan | None, str]:
+    """The ensemble worth its script, and a line saying what was found.
+
+    A blend of the members (greedy selection) where it beats the best member by more than
+    the bootstrap noise; a linear stack of the blend's members instead where it beats the
+    best member and the blend by more than the noise. ``all_rows``: every row has every
+    member's prediction (forward validation leaves the first block without one; no stack
+    there)."""
+    try:
+        weights, value = fit_blend(spec, members, truth)
+    except ValueError as error:
+        return None, f"blend: {error}"
+    scores = [_score(spec, truth, m) for m in members]
+    best_index = int(np.argmax([_utility(s) for s in scores]))
+    best = members[best_index]
+    chosen = tuple(i for i, w in enumerate(weights) if w > 0)
+    blended = sum(weights[i] * members[i] for i in chosen)
+    blend_gain_, blend_noise = paired_gain(spec, truth, blended, best)
+    blend_ok = len(chosen) >= 2 and blend_gain_ > blend_noise
+    blend = EnsemblePlan("blend", chosen, tuple(round(weights[i], 4) for i in chosen), value,
+                         f"blend of {len(chosen)}: OOF {value:.5g} with weights "
+                         f"{[round(weights[i], 2) for i in chosen]}")
+    if all_rows:
+        stacked_of = chosen if len(chosen) >= 2 else tuple(
+            sorted(range(len(members)), key=lambda i: -_utility(scores[i]))[:STACK_MEMBERS])
+        try:
+            stacked = fit_stack(spec, [members[i] for i in stacked_of], truth, seed)
+        except ValueError:
+            stacked = None
+        stack_score = _score(spec, truth, stacked) if stacked is not None else None
+        if stack_score is not None:
+            gain, noise = paired_gain(spec, truth, stacked, best)
+            over_blend, blend_gap_noise = (paired_gain(spec, truth, stacked, blended) if blend_ok
+                                           else (gain, noise))
+            if gain > noise and over_blend > blend_gap_noise:
+                return EnsemblePlan(
+                    "stack", stacked_of, tuple(1 / len(stacked_of) for _ in stacked_of),
+                    stack_score.value,
+                    f"stack of {len(stacked_of)}: OOF {stack_score.value:.5g}, {over_blend:.3g} "
+                    f"over the {'blend' if blend_ok else 'best solution'} (noise {blend_gap_noise:.3g})"
+                ), ""
+    if len(chosen) < 2 or not Score(value, spec.higher_is_better).better_than(scores[best_index], 1e-9):
+        return None, "ensemble: no weighting or stack of the solutions beats the best one on OOF"
+    if not blend_ok:
+        return None, (f"ensemble: the blend's OOF gain {blend_gain_:.3g} over the best solution is "
+                      f"within the noise ({blend_noise:.3g}, bootstrap), and a stack's is no "
+                      "better; the best single solution stands")
+    return blend, ""

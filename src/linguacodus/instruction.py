@@ -59,6 +59,9 @@ class Instruction(BaseModel):
     # A blend: the members' predictions averaged with these weights; sections stay empty.
     members: tuple[Instruction, ...] = ()
     weights: tuple[float, ...] = ()
+    # A stack: instead of the weights, a linear model fitted on the members' out-of-fold
+    # predictions combines them (stacking.py).
+    stack: bool = False
 
     @property
     def is_blend(self) -> bool:
@@ -109,6 +112,7 @@ _PROVENANCE = re.compile(r"<!--\s*linguacodus-provenance\s+(\{.*\})\s*-->")
 
 _MEMBER = re.compile(r"^## Member (\d+): (.+)$", re.MULTILINE)
 _BLEND = re.compile(r"`blend\(weights=(\[[^\]]*\])\)`")
+_STACK = "`stack(model='linear')`"
 
 
 def render_markdown(instruction: Instruction) -> str:
@@ -129,11 +133,16 @@ def render_markdown(instruction: Instruction) -> str:
 
 def _render_blend(instruction: Instruction, lines: list[str]) -> str:
     lines += ["", "## Ensemble", ""]
-    for weight, member in zip(instruction.weights, instruction.members, strict=True):
-        lines.append(f"- {weight:.3f} × {member.title}")
-    weights = [round(w, 4) for w in instruction.weights]
-    lines.append("- Average the members' predictions (probabilities or values) with these weights, "
-                 f"fitted on their out-of-fold predictions. `blend(weights={weights!r})`")
+    if instruction.stack:
+        lines += [f"- {member.title}" for member in instruction.members]
+        lines.append("- Fit a regularised linear model on the members' out-of-fold predictions "
+                     "(cross-validated on folds of its own) and predict with it. " + _STACK)
+    else:
+        for weight, member in zip(instruction.weights, instruction.members, strict=True):
+            lines.append(f"- {weight:.3f} × {member.title}")
+        weights = [round(w, 4) for w in instruction.weights]
+        lines.append("- Average the members' predictions (probabilities or values) with these "
+                     f"weights, fitted on their out-of-fold predictions. `blend(weights={weights!r})`")
     for number, member in enumerate(instruction.members, start=1):
         body = render_markdown(member).splitlines()[1:]  # the member's title is in its heading
         lines += ["", f"## Member {number}: {member.title}"]
@@ -144,14 +153,18 @@ def _render_blend(instruction: Instruction, lines: list[str]) -> str:
 def _parse_blend(text: str) -> Instruction:
     parts = _MEMBER.split(text)  # [head, number, title, body, number, title, body, ...]
     head = parse_markdown(parts[0].replace("## Ensemble", "", 1).split("\n- ")[0])
-    found = _BLEND.search(parts[0])
-    if found is None:
-        raise InstructionError("a blend needs a `blend(weights=[...])` line under '## Ensemble'")
-    weights = tuple(float(w) for w in ast.literal_eval(found.group(1)))
     members = []
     for title, body in zip(parts[2::3], parts[3::3], strict=True):
         promoted = "\n".join(line[1:] if line.startswith("### ") else line for line in body.splitlines())
         members.append(parse_markdown(f"# {title.strip()}\n{promoted}"))
+    if _STACK in parts[0]:
+        return head.model_copy(update={"members": tuple(members), "stack": True,
+                                       "weights": tuple(1 / len(members) for _ in members)})
+    found = _BLEND.search(parts[0])
+    if found is None:
+        raise InstructionError("an ensemble needs a `blend(weights=[...])` or "
+                               f"{_STACK} line under '## Ensemble'")
+    weights = tuple(float(w) for w in ast.literal_eval(found.group(1)))
     if len(weights) != len(members) or any(w < 0 for w in weights) or sum(weights) <= 0:
         raise InstructionError(
             f"blend has {len(members)} member(s) but weights {list(weights)}; give one "

@@ -20,7 +20,7 @@ Purpose = Literal["full", "probe"]
 # repair of the parent's failure; model-fix: the model's fix of its own failed script;
 # blend: the weighted blend of ``members``; more-folds: the parent (the leader) with 10 folds;
 # tune: the parent (the leader) with model parameters that Optuna proposed.
-Move = Literal["candidate", "probe", "repair", "model-fix", "blend", "more-folds", "tune"]
+Move = Literal["candidate", "probe", "repair", "model-fix", "blend", "stack", "more-folds", "tune"]
 
 
 class Attempt(BaseModel):

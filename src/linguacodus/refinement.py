@@ -1,5 +1,6 @@
-"""Moves once every candidate has had its turn: a weighted blend of the valid solutions
-where their out-of-fold predictions say it helps by more than the noise (ensemble.py); the
+"""Moves once every candidate has had its turn: a weighted blend of the valid solutions, or
+a linear stack of them, where their out-of-fold predictions say it helps by more than the
+noise (ensemble.py, stacking.py); the
 best single solution again with more folds (moves.py); then its model's hyperparameters
 refined trial by trial in the time that is left (tuning.py).
 
@@ -16,11 +17,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from linguacodus.diagnostics import predicted_rows
-from linguacodus.ensemble import blend_gain, fit_blend
+from linguacodus.ensemble import plan_ensemble
 from linguacodus.instruction import Instruction, Provenance, load_instruction
 from linguacodus.journal import Attempt
 from linguacodus.moves import more_folds_seconds, with_more_folds
-from linguacodus.score import best_of
 from linguacodus.timing import MIN_ATTEMPT_SECONDS, RESERVE_SECONDS, STARTUP_SECONDS
 from linguacodus.tuning import TRIAL_COST, TRIAL_TIMEOUT, Tuner, search_space
 
@@ -39,9 +39,10 @@ def best_single(search: Search, full: Sequence[Attempt]) -> tuple[Attempt, Instr
     return max(singles, key=lambda pair: search.score_of(pair[0]).utility)
 
 
-def run_blend(search: Search, full: Sequence[Attempt], index: int) -> Attempt | None:
-    """Run a weighted blend of the valid solutions when their OOF says it helps."""
-    # The blend compiles its members again, so only compiler-written members qualify.
+def run_ensemble(search: Search, full: Sequence[Attempt], index: int) -> Attempt | None:
+    """Run a weighted blend of the valid solutions, or a linear stack of them, where their
+    OOF says it helps by more than the noise (ensemble.plan_ensemble)."""
+    # The ensemble compiles its members again, so only compiler-written members qualify.
     members = [a for a in full if a.code_source == "compiler"
                and (search.run_dir / a.folder / "oof_predictions.npy").exists()]
     raws = [np.load(search.run_dir / a.folder / "oof_predictions.npy") for a in members]
@@ -54,40 +55,32 @@ def run_blend(search: Search, full: Sequence[Attempt], index: int) -> Attempt | 
     predicted = np.logical_and.reduce([predicted_rows(r) for r in raws])
     if not predicted.all():
         raws, truth = [r[predicted] for r in raws], truth[predicted]
-    try:
-        weights, value = fit_blend(search.spec, raws, truth)
-    except ValueError as error:
-        search.on_event(f"blend: {error}")
+    plan, why_not = plan_ensemble(search.spec, raws, truth, search.settings.seed,
+                                  all_rows=bool(predicted.all()))
+    if plan is None:
+        search.on_event(why_not)
         return None
-    chosen = [(w, a) for w, a in zip(weights, members, strict=True) if w > 0]
-    best_member = best_of(search.score_of(a) for a in members)
-    if len(chosen) < 2 or not search.score_of(value).better_than(best_member, 1e-9):
-        search.on_event("blend: no weighting of the solutions beats the best one on OOF")
-        return None
-    gain, noise = blend_gain(search.spec, raws, weights, truth)
-    if gain <= noise:
-        search.on_event(f"blend: OOF gain {gain:.3g} over the best solution is within the noise "
-                        f"({noise:.3g}, bootstrap); the best single solution stands")
-        return None
+    chosen = [members[i] for i in plan.members]
     # One interpreter start-up instead of one a member; then a margin.
-    walls = [a.execution.wall_seconds for _, a in chosen]
+    walls = [a.execution.wall_seconds for a in chosen]
     needed = 1.1 * (sum(walls) - STARTUP_SECONDS * (len(walls) - 1))
     if search.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, needed):
-        search.on_event(f"blend: {needed:.0f} s needed, {search.remaining():.0f} s left; skipped")
+        search.on_event(f"{plan.kind}: {needed:.0f} s needed, {search.remaining():.0f} s left; skipped")
         return None
+    stack = plan.kind == "stack"
     instruction = Instruction(
-        title=f"Blend of {len(chosen)} solutions",
+        title=f"{'Stack' if stack else 'Blend'} of {len(chosen)} solutions",
         members=tuple(load_instruction(search.run_dir / a.folder / "instruction.json")
-                      for _, a in chosen),
-        weights=tuple(round(w, 4) for w, _ in chosen),
-        provenance=Provenance(source="search", score=round(value, 6),
-                              note="weights fitted on the members' out-of-fold predictions"),
+                      for a in chosen),
+        weights=plan.weights, stack=stack,
+        provenance=Provenance(source="search", score=round(plan.value, 6), note=(
+            "a linear model on the members' out-of-fold predictions" if stack
+            else "weights fitted on the members' out-of-fold predictions")),
     )
-    search.on_event(f"blend of {len(chosen)}: OOF {value:.5g} with weights "
-                    f"{[round(w, 2) for w, _ in chosen]}; running it")
-    leading = max((a for _, a in chosen), key=lambda a: search.score_of(a).utility)
-    return search.run_candidate(index, instruction, "full", move="blend", origin=leading.number,
-                                members=tuple(a.number for _, a in chosen))
+    search.on_event(f"{plan.note}; running it")
+    leading = max(chosen, key=lambda a: search.score_of(a).utility)
+    return search.run_candidate(index, instruction, "full", move=plan.kind, origin=leading.number,
+                                members=tuple(a.number for a in chosen))
 
 
 def run_more_folds(search: Search, full: Sequence[Attempt], index: int) -> Attempt | None:

@@ -131,6 +131,7 @@ def _over_time(spec: TaskSpec, outcome: SearchOutcome) -> str:
 def _node_text(attempt: Attempt) -> str:
     what = {"candidate": "", "probe": "probe", "repair": "repair", "model-fix": "model fix",
             "blend": f"blend of #{', #'.join(map(str, attempt.members))}" if attempt.members else "blend",
+            "stack": f"stack of #{', #'.join(map(str, attempt.members))}",
             "more-folds": "more folds", "tune": "tuning trial"}[attempt.move]
     result = f"CV {attempt.score:.5g}" if attempt.valid else (attempt.failure() or "")
     seconds = f"{attempt.execution.wall_seconds:.1f} s" if attempt.execution else "not run"
@@ -184,7 +185,7 @@ def _importance(run_dir: Path, outcome: SearchOutcome) -> str:
     if best is None:
         return _note("No valid solution.")
     source = best
-    if best.move == "blend":  # the blend's best member (its parent in the tree)
+    if best.move in ("blend", "stack"):  # the ensemble's best member (its parent in the tree)
         source = next((a for a in outcome.attempts if a.number == best.parent), best)
     path = run_dir / source.folder / "feature_importance.csv"
     if not path.is_file():

@@ -37,7 +37,7 @@ from linguacodus.journal import Attempt, Journal, Move, Purpose
 from linguacodus.llm.ledger import LLMError
 from linguacodus.planning import first_valid_order
 from linguacodus.publish import publish_best
-from linguacodus.refinement import run_blend, run_more_folds, run_tuning
+from linguacodus.refinement import run_ensemble, run_more_folds, run_tuning
 from linguacodus.repair import Diagnosis, Repair, diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, bwrap_works, readonly_copy, run_script
 from linguacodus.score import Score
@@ -409,7 +409,7 @@ class Search:
         if self.brain is not None and self.brain.writes_code:
             self._written_too(first_round, full, results)
 
-        blend = None if len(candidates) + 1 in done else run_blend(self, full, index=len(candidates) + 1)
+        blend = None if len(candidates) + 1 in done else run_ensemble(self, full, index=len(candidates) + 1)
         if blend is not None:
             results[blend.candidate] = {"title": blend.instruction_title, "status": "valid",
                                         "cv_score": blend.score, "attempt": blend.number}

@@ -81,8 +81,9 @@ def test_blend_script_runs_and_is_graded(regression, tmp_path):
     assert grade_attempt(spec, tmp_path / "blend", task.train, task.sample_submission).valid
 
 
-def test_search_runs_a_blend_when_oof_says_it_helps(tmp_path):
-    """A linear trend plus an interaction: the line and the trees each see half of it."""
+def test_search_runs_an_ensemble_when_oof_says_it_helps(tmp_path):
+    """A linear trend plus an interaction: the line and the trees each see half of it (here
+    a stack of the two beats their blend: the trees' part is a step the line can't weigh)."""
     from conftest import write_task
 
     rng = np.random.default_rng(3)
@@ -95,19 +96,20 @@ def test_search_runs_a_blend_when_oof_says_it_helps(tmp_path):
     spec = infer_spec(task)
     linear = Instruction(title="ridge", model=(make_step("ridge"),))
     trees = Instruction(title="trees", model=(make_step("lightgbm", n_estimators=200, num_leaves=7),))
-    # No tuning trials: the blend is what is tested, and they would take the rest of the budget.
+    # No tuning trials: the ensemble is what is tested, and they would take the rest of the budget.
     outcome = Search(task, spec, tmp_path / "run",
                      SearchSettings(budget=120, tune_trials=0)).solve([linear, trees])
-    blend = [a for a in outcome.attempts if a.instruction_title.startswith("Blend")]
-    assert len(blend) == 1 and blend[0].valid
-    # In the journal's tree: the blend names its members and hangs under the better one.
-    members = {a.number: a for a in outcome.attempts if a.number in blend[0].members}
-    assert blend[0].move == "blend" and {a.instruction_title for a in members.values()} == {"ridge", "trees"}
-    assert blend[0].parent == min(members.values(), key=lambda a: a.score).number
-    singles = [a.score for a in outcome.attempts if not a.instruction_title.startswith("Blend")]
-    assert blend[0].score < min(singles)  # RMSE: lower is better
-    assert outcome.best.number == blend[0].number
-    assert outcome.candidates[-1].title == "Blend of 2 solutions"
+    ensemble = [a for a in outcome.attempts if a.move in ("blend", "stack")]
+    assert len(ensemble) == 1 and ensemble[0].valid
+    assert ensemble[0].move == "stack" and ensemble[0].instruction_title == "Stack of 2 solutions"
+    # In the journal's tree: the ensemble names its members and hangs under the better one.
+    members = {a.number: a for a in outcome.attempts if a.number in ensemble[0].members}
+    assert {a.instruction_title for a in members.values()} == {"ridge", "trees"}
+    assert ensemble[0].parent == min(members.values(), key=lambda a: a.score).number
+    singles = [a.score for a in outcome.attempts if a.move == "candidate"]
+    assert ensemble[0].score < min(singles)  # RMSE: lower is better
+    assert outcome.best.number == ensemble[0].number
+    assert outcome.candidates[-1].title == "Stack of 2 solutions"
 
 
 def test_a_blend_gain_within_the_bootstrap_noise_is_told_apart_from_a_real_one(regression):

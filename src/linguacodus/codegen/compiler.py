@@ -19,6 +19,7 @@ from linguacodus.codegen.literals import comment_text, docstring_text
 from linguacodus.codegen.validation import validate_component
 from linguacodus.instruction import Instruction, InstructionError
 from linguacodus.spec import TaskSpec
+from linguacodus.stacking import stack_lines
 
 
 class SolutionComponent(BaseModel):
@@ -92,18 +93,28 @@ def _compile_blend(spec: TaskSpec, instruction: Instruction, options: CompileOpt
         quotes = tuple(step.text for step in member.steps() if step.op)
         components.append(Component(f"member_{number}", f"Member {number}: {member.title}", code,
                                     frozenset().union(*(part.imports for part in parts)), quotes))
-    blend = [
-        f"WEIGHTS = {weights!r}",
-        f"MEMBERS = [{', '.join(f'member_{n}' for n in range(1, len(layouts) + 1))}]",
-        "",
-        "oof_predictions, test_predictions = 0.0, 0.0",
-        "for weight, member in zip(WEIGHTS, MEMBERS, strict=True):",
-        "    member_oof, member_test = member()",
-        "    oof_predictions = oof_predictions + weight * member_oof",
-        "    test_predictions = test_predictions + weight * member_test",
-    ]
-    components.append(Component("blend", "Blend", "\n".join(blend), frozenset(),
-                                (instruction.title + ": weights fitted on out-of-fold predictions.",)))
+    members = f"MEMBERS = [{', '.join(f'member_{n}' for n in range(1, len(layouts) + 1))}]"
+    if instruction.stack:
+        if any(layout.order_by is not None for layout in layouts):
+            raise InstructionError("a stack needs every training row predicted out of fold; "
+                                   "forward validation leaves the first block unpredicted")
+        lines, imports = stack_lines(spec)
+        components.append(Component("stack", "Stack", "\n".join([members, "", "", *lines]), imports,
+                                    (instruction.title + ": a linear model on the members' "
+                                     "out-of-fold predictions.",)))
+    else:
+        blend = [
+            f"WEIGHTS = {weights!r}",
+            members,
+            "",
+            "oof_predictions, test_predictions = 0.0, 0.0",
+            "for weight, member in zip(WEIGHTS, MEMBERS, strict=True):",
+            "    member_oof, member_test = member()",
+            "    oof_predictions = oof_predictions + weight * member_oof",
+            "    test_predictions = test_predictions + weight * member_test",
+        ]
+        components.append(Component("blend", "Blend", "\n".join(blend), frozenset(),
+                                    (instruction.title + ": weights fitted on out-of-fold predictions.",)))
     # Postprocessing (clipping, a tuned threshold, calibration) is the first member's that has any.
     post = next((layout for layout in layouts if layout.clip or layout.threshold or layout.calibrate),
                 layouts[0])

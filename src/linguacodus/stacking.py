@@ -1,0 +1,129 @@
+"""A level-2 stack: a regularised linear model fitted on the members' out-of-fold predictions.
+
+Where the members err in ways a weighted average can't undo (one is over-confident, one is
+biased on part of the range), a model that learns how to combine their predictions beats
+the blend. It is cross-validated on folds of its own over the members' out-of-fold
+predictions — each of which came from a model that never saw its row — so its out-of-fold
+score is honest, and compared with the blend's here, on the same rows, before a script is
+written. The generated script (codegen/compiler.py, `stack_lines`) does the same computation
+with the same folds and seed, so the harness's CV of the stack is the one estimated here.
+
+Classification: logistic regression on each member's log-probabilities. Regression: a
+linear regression with non-negative weights on the members' predictions (in log space for a
+log-scale metric).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from linguacodus.spec import TaskSpec
+
+STACK_FOLDS = 5
+STACK_C = 1.0  # logistic regression's inverse regularisation on log-probabilities
+LOG_SPACE_METRICS = frozenset({"rmsle"})
+_FLOOR = 1e-6
+
+
+def stack_features(spec: TaskSpec, member: np.ndarray) -> np.ndarray:
+    """What the level-2 model sees of one member's predictions."""
+    if spec.is_classification:
+        return np.log(np.clip(member, _FLOOR, 1.0)).reshape(len(member), -1)
+    values = member.reshape(len(member), 1).astype(float)
+    return np.log1p(np.clip(values, 0.0, None)) if spec.metric in LOG_SPACE_METRICS else values
+
+
+def fit_stack(spec: TaskSpec, members: list[np.ndarray], truth: pd.Series, seed: int) -> np.ndarray:
+    """The stack's out-of-fold predictions (class probabilities in the spec's class order,
+    or values), from folds of its own over the members' out-of-fold predictions.
+
+    ValueError where the members can't be stacked (fewer than two, rows unpredicted)."""
+    if len(members) < 2:
+        raise ValueError("a stack needs at least two members")
+    level_one = np.column_stack([stack_features(spec, m) for m in members])
+    if not np.isfinite(level_one).all():
+        raise ValueError("some members left rows unpredicted (forward validation)")
+    if spec.is_classification:
+        classes = np.array(spec.classes, dtype=object)
+        y = np.searchsorted(classes.astype(str), truth.astype(str).to_numpy())
+        folds = StratifiedKFold(n_splits=STACK_FOLDS, shuffle=True, random_state=seed)
+        out = np.zeros((len(y), len(classes)))
+        for fit_rows, valid_rows in folds.split(level_one, y):
+            model = LogisticRegression(C=STACK_C, max_iter=2000).fit(level_one[fit_rows], y[fit_rows])
+            out[np.ix_(valid_rows, model.classes_)] = model.predict_proba(level_one[valid_rows])
+        return out
+    y = truth.to_numpy(dtype=float)
+    log_space = spec.metric in LOG_SPACE_METRICS
+    target = np.log1p(np.clip(y, 0.0, None)) if log_space else y
+    folds = KFold(n_splits=STACK_FOLDS, shuffle=True, random_state=seed)
+    out = np.zeros(len(y))
+    for fit_rows, valid_rows in folds.split(level_one):
+        model = LinearRegression(positive=True).fit(level_one[fit_rows], target[fit_rows])
+        out[valid_rows] = model.predict(level_one[valid_rows])
+    return np.expm1(out) if log_space else out
+
+
+def stack_lines(spec: TaskSpec) -> tuple[list[str], frozenset[str]]:
+    """The generated script's stack: the same computation as fit_stack, then the stack
+    refitted on every row for the test predictions. Expects MEMBERS, y and SEED."""
+    log_space = spec.metric in LOG_SPACE_METRICS
+    if spec.is_classification:
+        imports = frozenset({"import numpy as np", "from sklearn.linear_model import LogisticRegression",
+                             "from sklearn.model_selection import StratifiedKFold"})
+        features = ["def stack_features(predictions: np.ndarray) -> np.ndarray:",
+                    '    """What the level-2 model sees of a member: its log-probabilities."""',
+                    f"    return np.log(np.clip(predictions, {_FLOOR!r}, 1.0)).reshape(len(predictions), -1)"]
+        model = [
+            "def fit_stacker(features: np.ndarray, target: np.ndarray):",
+            f"    return LogisticRegression(C={STACK_C!r}, max_iter=2000).fit(features, target)",
+            "",
+            "",
+            "def predict_stacker(model, features: np.ndarray) -> np.ndarray:",
+            '    """Class probabilities in CLASSES order, even if a fold lacked a class."""',
+            "    probabilities = np.zeros((len(features), len(CLASSES)))",
+            "    probabilities[:, model.classes_] = model.predict_proba(features)",
+            "    return probabilities",
+        ]
+        folds = f"StratifiedKFold(n_splits={STACK_FOLDS}, shuffle=True, random_state=SEED)"
+        split, target, shape = "stack_folds.split(level_one, y)", "y", "(len(y), len(CLASSES))"
+    else:
+        imports = frozenset({"import numpy as np", "from sklearn.linear_model import LinearRegression",
+                             "from sklearn.model_selection import KFold"})
+        transform = "np.log1p(np.clip(values, 0.0, None))" if log_space else "values"
+        features = ["def stack_features(predictions: np.ndarray) -> np.ndarray:",
+                    '    """What the level-2 model sees of a member: its predictions'
+                    + (' in log space."""' if log_space else '."""'),
+                    "    values = predictions.reshape(len(predictions), 1).astype(float)",
+                    f"    return {transform}"]
+        back = "np.expm1(model.predict(features))" if log_space else "model.predict(features)"
+        model = [
+            "def fit_stacker(features: np.ndarray, target: np.ndarray):",
+            "    return LinearRegression(positive=True).fit(features, target)",
+            "",
+            "",
+            "def predict_stacker(model, features: np.ndarray) -> np.ndarray:",
+            f"    return {back}",
+        ]
+        folds = f"KFold(n_splits={STACK_FOLDS}, shuffle=True, random_state=SEED)"
+        split, shape = "stack_folds.split(level_one)", "len(y)"
+        target = "np.log1p(np.clip(y, 0.0, None))" if log_space else "y"
+    lines = [
+        *features, "", "", *model, "", "",
+        "member_outputs = [member() for member in MEMBERS]",
+        "level_one = np.column_stack([stack_features(oof) for oof, _ in member_outputs])",
+        "level_one_test = np.column_stack([stack_features(test) for _, test in member_outputs])",
+        f"stack_target = {target}",
+        "",
+        "# The stack's own folds over the members' out-of-fold predictions: its CV score is",
+        "# the harness's, as for any single model.",
+        f"stack_folds = {folds}",
+        f"oof_predictions = np.zeros({shape})",
+        f"for fit_rows, valid_rows in {split}:",
+        "    stacker = fit_stacker(level_one[fit_rows], stack_target[fit_rows])",
+        "    oof_predictions[valid_rows] = predict_stacker(stacker, level_one[valid_rows])",
+        "test_predictions = predict_stacker(fit_stacker(level_one, stack_target), level_one_test)",
+    ]
+    return lines, imports
