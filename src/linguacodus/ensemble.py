@@ -123,6 +123,9 @@ class EnsemblePlan:
 
 
 STACK_MEMBERS = 3  # where the blend keeps fewer than two, the stack takes the best this many
+# The stack is judged in this process on at most this many rows (a seeded sample): fitting
+# it on 100,000 rows of many classes would take the framework longer than the choice is worth.
+STACK_PLAN_ROWS = 20_000
 
 
 def plan_ensemble(spec: TaskSpec, members: list[np.ndarray], truth: pd.Series, seed: int,
@@ -151,15 +154,19 @@ def plan_ensemble(spec: TaskSpec, members: list[np.ndarray], truth: pd.Series, s
     if all_rows:
         stacked_of = chosen if len(chosen) >= 2 else tuple(
             sorted(range(len(members)), key=lambda i: -_utility(scores[i]))[:STACK_MEMBERS])
+        rows = np.arange(len(truth))
+        if len(rows) > STACK_PLAN_ROWS:
+            rows = np.sort(np.random.default_rng(seed).choice(rows, STACK_PLAN_ROWS, replace=False))
+        sample = truth.iloc[rows].reset_index(drop=True)
         try:
-            stacked = fit_stack(spec, [members[i] for i in stacked_of], truth, seed)
+            stacked = fit_stack(spec, [members[i][rows] for i in stacked_of], sample, seed)
         except ValueError:
             stacked = None
-        stack_score = _score(spec, truth, stacked) if stacked is not None else None
+        stack_score = _score(spec, sample, stacked) if stacked is not None else None
         if stack_score is not None:
-            gain, noise = paired_gain(spec, truth, stacked, best)
-            over_blend, blend_gap_noise = (paired_gain(spec, truth, stacked, blended) if blend_ok
-                                           else (gain, noise))
+            gain, noise = paired_gain(spec, sample, stacked, best[rows])
+            over_blend, blend_gap_noise = (paired_gain(spec, sample, stacked, blended[rows])
+                                           if blend_ok else (gain, noise))
             if gain > noise and over_blend > blend_gap_noise:
                 return EnsemblePlan(
                     "stack", stacked_of, tuple(1 / len(stacked_of) for _ in stacked_of),

@@ -51,6 +51,14 @@ def run_ensemble(search: Search, full: Sequence[Attempt], index: int) -> Attempt
     truth = search.task.train.loc[search.task.train[search.spec.target].notna(), search.spec.target]
     if len(truth) != len(raws[0]):  # members fitted on a subsample: nothing to align
         return None
+    # Any ensemble runs two members at least: where even the two quickest don't fit, the
+    # weighing (seconds on large data, in this process) is not started.
+    quickest = sorted(a.execution.wall_seconds for a in members)[:2]
+    least = _ensemble_seconds(quickest)
+    if search.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, least):
+        search.on_event(f"ensemble: {least:.0f} s needed at least, {search.remaining():.0f} s "
+                        "left; skipped")
+        return None
     # Forward folds leave the earliest rows unpredicted (NaN): weigh on the rows all have.
     predicted = np.logical_and.reduce([predicted_rows(r) for r in raws])
     if not predicted.all():
@@ -61,9 +69,7 @@ def run_ensemble(search: Search, full: Sequence[Attempt], index: int) -> Attempt
         search.on_event(why_not)
         return None
     chosen = [members[i] for i in plan.members]
-    # One interpreter start-up instead of one a member; then a margin.
-    walls = [a.execution.wall_seconds for a in chosen]
-    needed = 1.1 * (sum(walls) - STARTUP_SECONDS * (len(walls) - 1))
+    needed = _ensemble_seconds([a.execution.wall_seconds for a in chosen])
     if search.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, needed):
         search.on_event(f"{plan.kind}: {needed:.0f} s needed, {search.remaining():.0f} s left; skipped")
         return None
@@ -81,6 +87,11 @@ def run_ensemble(search: Search, full: Sequence[Attempt], index: int) -> Attempt
     leading = max(chosen, key=lambda a: search.score_of(a).utility)
     return search.run_candidate(index, instruction, "full", move=plan.kind, origin=leading.number,
                                 members=tuple(a.number for a in chosen))
+
+
+def _ensemble_seconds(walls: list[float]) -> float:
+    """An ensemble's script: its members' runs with one interpreter start-up; then a margin."""
+    return 1.1 * (sum(walls) - STARTUP_SECONDS * (len(walls) - 1))
 
 
 def run_more_folds(search: Search, full: Sequence[Attempt], index: int) -> Attempt | None:

@@ -113,3 +113,51 @@ def test_the_stack_script_scores_what_was_estimated(kind, task_factory, tmp_path
     # The same folds and seed: the same number, but for the first member's postprocessing
     # (clipping to the training range), which the script applies to the stack's output.
     assert grade.cv_score == pytest.approx(estimated, rel=1e-6 if spec.is_classification else 0.03)
+
+
+def test_no_ensemble_is_weighed_where_even_its_two_quickest_members_do_not_fit(
+        task_factory, tmp_path, monkeypatch):
+    """An injected clock; the weighing itself must not start (on large data it takes the
+    framework seconds that the budget does not have)."""
+    from test_tuning import Clock, _attempt
+
+    from linguacodus import refinement
+    from linguacodus.search import Search, SearchSettings
+
+    task = load_task(task_factory("regression"))
+    spec = infer_spec(task)
+    clock, events = Clock(), []
+    search = Search(task, spec, tmp_path, SearchSettings(budget=100), on_event=events.append,
+                    clock=clock)
+    members = [_attempt(n, Instruction(title=f"m{n}", model=(make_step("ridge"),)), tmp_path,
+                        wall=wall, score=1.0) for n, wall in ((1, 20.0), (2, 30.0), (3, 8.0))]
+    labelled = int(task.train[spec.target].notna().sum())
+    for member in members:
+        np.save(tmp_path / member.folder / "oof_predictions.npy", np.zeros(labelled))
+    weighed = []
+    monkeypatch.setattr(refinement, "plan_ensemble", lambda *a, **k: weighed.append(a) or (None, "no"))
+    clock.now += 75  # 25 s left: the two quickest (8 s and 20 s) need 29.7 s
+    assert refinement.run_ensemble(search, members, index=9) is None
+    assert not weighed and events[-1] == "ensemble: 30 s needed at least, 25 s left; skipped"
+    clock.now -= 10  # 35 s left: now it weighs them
+    refinement.run_ensemble(search, members, index=9)
+    assert len(weighed) == 1
+
+
+def test_on_many_rows_the_stack_is_judged_on_a_sample(tmp_path, monkeypatch):
+    from linguacodus import ensemble
+
+    task = _binary_task(tmp_path)
+    spec = infer_spec(task)
+    truth = task.train["target"]
+    rng = np.random.default_rng(0)
+    signal = np.where(truth == "yes", 1.0, -1.0) + rng.normal(0, 1.2, len(truth))
+    members = [_probabilities(4 * signal), _probabilities(0.5 * signal + rng.normal(0, 1, len(truth)))]
+    rows_fitted = []
+    real_fit = ensemble.fit_stack
+    monkeypatch.setattr(ensemble, "fit_stack", lambda spec_, raws, sample, seed: (
+        rows_fitted.append(len(sample)) or real_fit(spec_, raws, sample, seed)))
+    plan_ensemble(spec, members, truth, seed=42)
+    monkeypatch.setattr(ensemble, "STACK_PLAN_ROWS", 600)
+    plan_ensemble(spec, members, truth, seed=42)
+    assert rows_fitted == [1200, 600]
