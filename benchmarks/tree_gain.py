@@ -7,7 +7,9 @@ For each task of the split with a run folder under RUNS/<budget>s/<task>/run: th
 full attempt's submission.csv and the run's final submission.csv, each graded by the bench
 grader against the private answers and normalised with benchmarks/references.json; the wall
 time against the budget; how many attempts, tuning trials among them, and which move made
-the final solution. Writes benchmarks/results/tree_gain-<split>-<budget>s.json.
+the final solution; and the best solution before tuning — what the run would have ended with
+at `--tune-trials 0`, since tuning comes last and changes nothing before it — graded the same
+way. Writes benchmarks/results/tree_gain-<split>-<budget>s.json.
 """
 
 from __future__ import annotations
@@ -46,10 +48,19 @@ def measure(task, run: Path, data: Path, reference) -> dict:
         grade = grade_submission(task.meta, path, sample, answers)
         return grade.score if grade.valid else None
 
+    def utility(attempt) -> float:
+        return attempt.score if result["higher_is_better"] else -attempt.score
+
     first = min(valid, key=lambda a: a.number) if valid else None
-    best = max(valid, key=lambda a: a.score if result["higher_is_better"] else -a.score) if valid else None
+    best = max(valid, key=utility) if valid else None
+    # Without tuning the run would have ended with the best of the rest (the same attempts:
+    # tuning comes last and changes nothing before it).
+    untuned = [a for a in valid if a.move != "tune"]
+    before_tuning = max(untuned, key=utility) if untuned else None
     first_score = score(run / first.folder / "submission.csv") if first else None
     final_score = score(run / "submission.csv") if (run / "submission.csv").is_file() else None
+    untuned_score = (score(run / before_tuning.folder / "submission.csv")
+                     if before_tuning is not None else None)
     return {
         "first_valid_attempt": first.number if first else None,
         "first_cv": first.score if first else None, "final_cv": result.get("cv_score"),
@@ -57,6 +68,8 @@ def measure(task, run: Path, data: Path, reference) -> dict:
         "first_normalised": _normalised(reference, first_score),
         "final_normalised": _normalised(reference, final_score),
         "final_move": best.move if best else None,
+        "untuned_cv": before_tuning.score if before_tuning else None,
+        "untuned_test": untuned_score, "untuned_normalised": _normalised(reference, untuned_score),
         "wall_seconds": result.get("wall_seconds"), "budget_seconds": result.get("budget_seconds"),
         "attempts": len(attempts), "tune_trials": sum(a.move == "tune" for a in attempts),
     }
@@ -86,11 +99,17 @@ def main() -> int:
               f"{row['wall_seconds']:.0f}/{row['budget_seconds']:.0f} s)", flush=True)
     gains = [r["final_normalised"] - r["first_normalised"] for r in rows.values()
              if r["final_normalised"] is not None and r["first_normalised"] is not None]
+    tuning = [r["final_normalised"] - r["untuned_normalised"] for r in rows.values()
+              if r["final_normalised"] is not None and r["untuned_normalised"] is not None]
     summary = {
         "tasks": len(rows),
         "mean_normalised_gain": round(statistics.mean(gains), 4) if gains else None,
         "tasks_better_than_first": sum(g > 1e-9 for g in gains),
         "tasks_worse_than_first": sum(g < -1e-9 for g in gains),
+        "tuning_mean_normalised_gain": round(statistics.mean(tuning), 4) if tuning else None,
+        "tuning_tasks_better": sum(g > 1e-9 for g in tuning),
+        "tuning_tasks_worse": sum(g < -1e-9 for g in tuning),
+        "tuning_tasks_changed_pick": sum(r["final_move"] == "tune" for r in rows.values()),
         "median_wall_share_of_budget": round(statistics.median(
             r["wall_seconds"] / r["budget_seconds"] for r in rows.values()), 3) if rows else None,
     }
