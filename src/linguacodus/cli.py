@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - an older typer on click itself
 
 from linguacodus.bench.cli import bench_app
 from linguacodus.codegen.compiler import compile_solution
+from linguacodus.finetune.cli import finetune_app
 from linguacodus.instruction import InstructionError, load_instruction, render_markdown
 from linguacodus.knowledge.cli import kb_app
 from linguacodus.llm.config import (
@@ -47,6 +48,7 @@ app = typer.Typer(
 )
 app.add_typer(bench_app, name="bench")
 app.add_typer(kb_app, name="kb")
+app.add_typer(finetune_app, name="finetune")
 console = Console(stderr=True)
 # The least budget in which a small task gets a valid submission here (the interpreter,
 # the libraries and one quick model); a week at most, so that every attempt has a limit.

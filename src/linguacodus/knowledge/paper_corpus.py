@@ -89,6 +89,15 @@ class ImportReport:
         return out
 
 
+def place_word(place: int) -> str:
+    """9 → 'ninth', 21 → '21st': the words the corpus's prompts use."""
+    for word, number in _ORDINALS.items():
+        if number == place:
+            return word
+    suffix = "th" if 10 <= place % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
+    return f"{place}{suffix}"
+
+
 def parse_place(word: str) -> int | None:
     """'ninth' → 9, '21.0st' → 21; None where it is no place."""
     word = word.lower().strip()

@@ -357,6 +357,15 @@ class KnowledgeStore:
                 " ORDER BY rank IS NULL, rank LIMIT ?", (task_id, limit)).fetchall()
         return [(rank, Instruction.model_validate_json(ir)) for rank, ir in rows]
 
+    def ranked_outcome_instructions(self, task_id: int, limit: int) -> list[tuple[int, Instruction]]:
+        """A built task's measured recipes as instructions, best outcome first."""
+        with self.connect() as connection:
+            rows = connection.execute(
+                "SELECT o.rank, i.ir_json FROM outcomes o JOIN instructions i ON i.id = o.instruction_id"
+                " WHERE o.task_id = ? AND o.rank IS NOT NULL ORDER BY o.rank LIMIT ?",
+                (task_id, limit)).fetchall()
+        return [(rank, Instruction.model_validate_json(ir)) for rank, ir in rows]
+
     def instructions_of(self, title: str) -> list[tuple[int | None, Instruction]]:
         """A task's instructions by rank, best first."""
         with self.connect() as connection:

@@ -1,0 +1,1 @@
+"""Fine-tuning an instruction model on ranked instructions (the paper's Phase 1 model)."""
