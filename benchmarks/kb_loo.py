@@ -20,55 +20,13 @@ import json
 import statistics
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
+from linguacodus.knowledge.loo import Case, load_cases  # noqa: F401  (kb_tune imports them here)
+
 ROOT = Path(__file__).resolve().parent.parent
+
 OUT = ROOT / "benchmarks" / "results" / "kb"
-
-
-@dataclass(frozen=True)
-class Case:
-    """One stored corpus task, read once: what leave-one-out proposes for and scores."""
-
-    task: dict
-    spec: object  # TaskSpec
-    description: str
-    normalized: dict[str, float]  # recipe → normalised outcome on the task
-    left_out: frozenset[int]  # the task ids of every measurement of its data set
-
-
-def load_cases(kb: Path, folder: Path) -> tuple[object, list[Case]]:
-    """The index over the knowledge base and every built corpus task in it."""
-    from linguacodus.knowledge.build import data_set_of
-    from linguacodus.knowledge.corpus import ENTRIES, write_task
-    from linguacodus.knowledge.retrieval import TaskIndex
-    from linguacodus.knowledge.store import KnowledgeStore
-    from linguacodus.spec import infer_spec
-    from linguacodus.task import load_task
-
-    store = KnowledgeStore(kb, read_only=True).open()
-    index = TaskIndex(store, "tfidf")
-    by_source = {e.source: e for e in ENTRIES}
-    siblings: dict[str, set[int]] = {}
-    for task in index.tasks:
-        siblings.setdefault(data_set_of(task["source_id"]), set()).add(task["id"])
-    cases, specs = [], {}
-    for task in index.tasks:
-        data_set = data_set_of(task["source_id"])
-        entry = by_source.get(data_set)
-        outcomes = store.outcomes([task["id"]])
-        if task["source"] != "kb-build" or entry is None or not any(o["rank"] for o in outcomes):
-            continue  # not a corpus task, or not built (yet)
-        if data_set not in specs:
-            write_task(entry, folder / entry.slug)
-            loaded = load_task(folder / entry.slug)
-            specs[data_set] = (infer_spec(loaded), loaded.description)
-        spec, description = specs[data_set]
-        normalized = {o["recipe"]: (o["normalized"] if o["normalized"] is not None else 0.0)
-                      for o in outcomes}
-        cases.append(Case(task, spec, description, normalized, frozenset(siblings[data_set])))
-    return index, cases
 
 
 def evaluate(index, cases: list[Case]) -> list[dict]:

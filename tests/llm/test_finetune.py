@@ -113,3 +113,14 @@ def test_bad_inputs_are_one_line(trained, tmp_path):
              "--four-bit must be auto, on or off")):
         result = _finetune(*args)
         assert result.returncode == 2 and message in result.stderr, result.stderr[-500:]
+
+
+def test_eval_asks_the_adapter_the_held_out_rows(trained, tmp_path):
+    _, _, data, out, first = trained
+    assert first.returncode == 0
+    result = _finetune("eval", "--data", data, "--llm", f"hf:{out / 'adapter'}", "--no-quality",
+                       "--max-tokens", 16, "--out", tmp_path / "eval.json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "eval.json").read_text())
+    assert summary["rows"] == 2 and summary["parse_share"] == 0.0  # four steps of training
+    assert all(r["reference_family"] == "lightgbm" for r in summary["results"])

@@ -127,3 +127,47 @@ def train(
                   f"{summary['device']}; train loss {summary['train_loss']:.4g}"
                   + (f", validation loss {summary['eval_loss']:.4g}" if summary["eval_loss"] else "")
                   + f"; adapter in {summary['adapter']}", markup=False, soft_wrap=True)
+
+
+@finetune_app.command("eval")
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="`finetune dataset`'s folder: its "
+                                                      "validation.jsonl is asked.")],
+    llm: Annotated[str, typer.Option("--llm", help="The model: hf:PATH (a folder, or a "
+                                                   "`finetune train` adapter), or any --llm spec.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the results here (JSON).")] = None,
+    kb: Annotated[Path | None, typer.Option(
+        "--kb", help="Knowledge base whose measured outcomes score first-place answers on its "
+                     "tasks, against retrieval (default: yours if present, else the shipped one).")] = None,
+    no_quality: Annotated[bool, typer.Option("--no-quality", help="Only parse and agree.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Ask at most this many rows.")] = None,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", min=8,
+                                            help="New tokens a local model may write.")] = 512,
+) -> None:
+    """Ask the model the held-out rows: the share of answers linguacodus can use, the share
+    naming the reference's model family, and (knowledge-base tasks) their measured quality
+    against retrieval-only proposals."""
+    import dataclasses
+    import json
+
+    from linguacodus.brain import Brain
+    from linguacodus.finetune.evaluate import evaluate as run_evaluation
+    from linguacodus.knowledge.store import default_kb_path
+    from linguacodus.llm.config import DEFAULT_SETTINGS, LLMConfigError, brain_config
+
+    if not (data / "validation.jsonl").is_file():
+        _error(f"{data} has no validation.jsonl; make it with `linguacodus finetune dataset`")
+    try:
+        config = brain_config(llm, [], dataclasses.replace(DEFAULT_SETTINGS, local_max_tokens=max_tokens,
+                                                           cache_dir=None), ("propose",))
+    except LLMConfigError as error:
+        _error(str(error))
+    client = Brain(config).clients["propose"]
+    summary = run_evaluation(
+        data, lambda messages: client.complete("propose", "finetune-eval", messages).content,
+        None if no_quality else (kb or default_kb_path()), limit,
+        on_event=lambda line: console.print(line, markup=False, soft_wrap=True))
+    shown = {k: v for k, v in summary.items() if k != "results"}
+    console.print(json.dumps(shown), markup=False, soft_wrap=True)
+    if out is not None:
+        out.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
