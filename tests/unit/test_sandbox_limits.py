@@ -5,6 +5,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +189,33 @@ def test_kill_9_of_the_framework_leaves_no_script_behind(tmp_path, data_dir, iso
     while [p for p in os.listdir("/proc") if p.isdigit() and str(attempt) in _cwd(p)]:
         assert time.monotonic() < deadline, "the script outlived the framework"
         time.sleep(0.1)
+
+
+@needs_bwrap
+def test_files_outside_the_attempt_can_be_neither_read_nor_written(tmp_path, data_dir):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the user's")
+    home = Path.home()
+    (home / ".linguacodus-test-secret").write_text("the user's")
+    script = (
+        "import os\n"
+        f"for path in ({str(secret)!r}, {str(home / '.linguacodus-test-secret')!r}):\n"
+        "    try:\n"
+        "        print(open(path).read())\n"
+        "    except OSError as error:\n"
+        "        print(type(error).__name__)\n"
+        f"print(sorted(os.listdir({str(home)!r})) if os.path.isdir({str(home)!r}) else [])\n"
+        f"open({str(tmp_path / 'planted.txt')!r}, 'w').write('x')\n"
+    )
+    try:
+        execution = run_script(script, tmp_path / "run", data_dir, Limits(30), "bwrap")
+    finally:
+        (home / ".linguacodus-test-secret").unlink()
+    lines = execution.stdout_tail.splitlines()
+    assert lines[:2] == ["FileNotFoundError", "FileNotFoundError"]
+    # The home folder shows at most the folders the interpreter lives in (bound read-only).
+    interpreter = {Path(p).relative_to(home).parts[0] for p in (sys.prefix, sys.base_prefix)
+                   if Path(p).is_relative_to(home)}
+    assert set(eval(lines[2])) <= interpreter
+    # A write to a path outside lands, at most, in the sandbox's own /tmp: never on the host.
+    assert not (tmp_path / "planted.txt").exists()
