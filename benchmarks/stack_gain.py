@@ -28,18 +28,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from recorded import ROOT, finished_runs, normalised
 
-ROOT = Path(__file__).resolve().parent.parent
 ENSEMBLE_INPUT_MOVES = ("candidate", "repair", "model-fix")
-
-
-def _normalised(reference, value: float | None) -> float | None:
-    if reference is None or reference.trivial is None or reference.best is None or value is None:
-        return None
-    from linguacodus.bench.references import improvement
-
-    span = improvement(reference.best, reference.trivial, reference.higher_is_better)
-    return improvement(value, reference.trivial, reference.higher_is_better) / span if span > 0 else None
 
 
 def replay(task, run: Path, data: Path, reference) -> dict:
@@ -108,14 +99,13 @@ def replay(task, run: Path, data: Path, reference) -> dict:
                        Score(row["run_final_cv"], spec.higher_is_better)))
     row["final_with_stack_test"] = row["stack_test"] if takes_stack else row["run_final_test"]
     row["takes_stack"] = takes_stack
-    row["run_final_normalised"] = _normalised(reference, row["run_final_test"])
-    row["final_with_stack_normalised"] = _normalised(reference, row["final_with_stack_test"])
+    row["run_final_normalised"] = normalised(reference, row["run_final_test"])
+    row["final_with_stack_normalised"] = normalised(reference, row["final_with_stack_test"])
     return row
 
 
 def main() -> int:
     from linguacodus.bench.references import load_references
-    from linguacodus.bench.registry import get_tasks
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--budget", type=int, required=True)
@@ -126,11 +116,8 @@ def main() -> int:
     args = parser.parse_args()
     references = load_references(ROOT / "benchmarks" / "references.json")
     rows = {}
-    for task in get_tasks(args.tasks.split(",") if args.tasks else None, split=args.split):
-        run = args.runs / f"{args.budget}s" / task.meta.id / "run"
-        if not (run / "journal.jsonl").is_file() or not (run / "result.json").is_file():
-            print(f"{task.meta.id}: no finished run in {run}; skipped", file=sys.stderr)
-            continue
+    tasks = args.tasks.split(",") if args.tasks else None
+    for task, run in finished_runs(args.split, args.budget, args.runs, tasks):
         row = replay(task, run, args.data / task.meta.id, references.get(task.meta.id))
         rows[task.meta.id] = row
         print(f"{task.meta.id:24s} {row['plan'] or '-':6s} run {row['run_final_test']!s:>10.8} → "

@@ -21,17 +21,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _normalised(reference, value: float | None) -> float | None:
-    if reference is None or reference.trivial is None or reference.best is None or value is None:
-        return None
-    from linguacodus.bench.references import improvement
-
-    span = improvement(reference.best, reference.trivial, reference.higher_is_better)
-    return improvement(value, reference.trivial, reference.higher_is_better) / span if span > 0 else None
+from recorded import ROOT, finished_runs, normalised
 
 
 def measure(task, run: Path, data: Path, reference) -> dict:
@@ -65,11 +55,11 @@ def measure(task, run: Path, data: Path, reference) -> dict:
         "first_valid_attempt": first.number if first else None,
         "first_cv": first.score if first else None, "final_cv": result.get("cv_score"),
         "first_test": first_score, "final_test": final_score,
-        "first_normalised": _normalised(reference, first_score),
-        "final_normalised": _normalised(reference, final_score),
+        "first_normalised": normalised(reference, first_score),
+        "final_normalised": normalised(reference, final_score),
         "final_move": best.move if best else None,
         "untuned_cv": before_tuning.score if before_tuning else None,
-        "untuned_test": untuned_score, "untuned_normalised": _normalised(reference, untuned_score),
+        "untuned_test": untuned_score, "untuned_normalised": normalised(reference, untuned_score),
         "wall_seconds": result.get("wall_seconds"), "budget_seconds": result.get("budget_seconds"),
         "attempts": len(attempts), "tune_trials": sum(a.move == "tune" for a in attempts),
     }
@@ -77,7 +67,6 @@ def measure(task, run: Path, data: Path, reference) -> dict:
 
 def main() -> int:
     from linguacodus.bench.references import load_references
-    from linguacodus.bench.registry import get_tasks
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--budget", type=int, required=True)
@@ -87,11 +76,7 @@ def main() -> int:
     args = parser.parse_args()
     references = load_references(ROOT / "benchmarks" / "references.json")
     rows = {}
-    for task in get_tasks(None, split=args.split):
-        run = args.runs / f"{args.budget}s" / task.meta.id / "run"
-        if not (run / "journal.jsonl").is_file() or not (run / "result.json").is_file():
-            print(f"{task.meta.id}: no finished run in {run}; skipped", file=sys.stderr)
-            continue
+    for task, run in finished_runs(args.split, args.budget, args.runs):
         rows[task.meta.id] = measure(task, run, args.data / task.meta.id, references.get(task.meta.id))
         row = rows[task.meta.id]
         print(f"{task.meta.id:24s} first {row['first_test']!s:>10.8} → final {row['final_test']!s:>10.8}"

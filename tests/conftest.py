@@ -171,3 +171,12 @@ def cv_scores(task, spec, instructions: dict, folder: Path) -> dict:
         assert grade.valid, grade.reason
         scores[name] = grade.cv_score
     return scores
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """A task data folder for a sandboxed script: input/train.csv holds 'a,b / 1,2'."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "train.csv").write_text("a,b\n1,2\n")
+    return folder

@@ -1,5 +1,6 @@
 """`run --resume`: a killed or interrupted run continues without redoing finished attempts."""
 
+import contextlib
 import fcntl
 import json
 import os
@@ -39,15 +40,24 @@ def _wait_for_valid_attempts(process, journal, count, limit=120.0):
     pytest.fail(f"fewer than {count} valid attempts within {limit} s")
 
 
-def test_a_killed_run_resumes_without_redoing_its_finished_attempts(task_factory, tmp_path):
-    task_dir = task_factory("binary", n=400)
+@contextlib.contextmanager
+def _running(task_factory, tmp_path, valid_attempts: int):
+    """A run of a 400-row task with this many valid attempts made; killed (kill -9, its
+    whole group) when the block ends."""
     run_dir = tmp_path / "run"
-    process = _start(task_dir, run_dir)
+    process = _start(task_factory("binary", n=400), run_dir)
     try:
-        _wait_for_valid_attempts(process, run_dir / "journal.jsonl", 2)
+        _wait_for_valid_attempts(process, run_dir / "journal.jsonl", valid_attempts)
+        yield process, run_dir
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def test_a_killed_run_resumes_without_redoing_its_finished_attempts(task_factory, tmp_path):
+    with _running(task_factory, tmp_path, 2) as (_, run_dir):
+        pass
     before = (run_dir / "journal.jsonl").read_text().splitlines()
     done = [json.loads(line) for line in before]
     # An attempt cut off mid-run: a folder the journal does not hold.
@@ -81,16 +91,9 @@ def test_a_killed_run_resumes_without_redoing_its_finished_attempts(task_factory
 
 
 def test_ctrl_c_says_how_to_resume(task_factory, tmp_path):
-    task_dir = task_factory("binary", n=400)
-    run_dir = tmp_path / "run"
-    process = _start(task_dir, run_dir)
-    try:
-        _wait_for_valid_attempts(process, run_dir / "journal.jsonl", 1)
+    with _running(task_factory, tmp_path, 1) as (process, run_dir):
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 130, output
     assert f"linguacodus run --resume {run_dir}" in " ".join(output.split())
     assert (run_dir / "submission.csv").exists()  # the best so far is kept
@@ -131,17 +134,10 @@ def test_a_journal_written_before_moves_were_recorded_still_reads(tmp_path):
 
 
 def test_a_running_run_is_not_resumed_nor_shared(task_factory, tmp_path):
-    task_dir = task_factory("binary", n=400)
-    run_dir = tmp_path / "run"
-    process = _start(task_dir, run_dir)
-    try:
-        _wait_for_valid_attempts(process, run_dir / "journal.jsonl", 1)
+    with _running(task_factory, tmp_path, 1) as (_, run_dir):
         second = _cli("run", "--resume", run_dir)
         assert second.returncode == 2
         assert f"run folder {run_dir} is in use by another linguacodus process" in second.stderr
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
     # Its holder gone (kill -9 releases the lock), the folder can be taken again.
     with open(run_dir / ".lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

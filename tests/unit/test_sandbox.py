@@ -4,19 +4,9 @@ import threading
 import time
 
 import pytest
+from sandboxing import ISOLATIONS, cmdline, needs_bwrap
 
-from linguacodus.sandbox import Limits, bwrap_works, run_script
-
-needs_bwrap = pytest.mark.skipif(not bwrap_works(), reason="bubblewrap is not usable here")
-ISOLATIONS = [pytest.param("bwrap", marks=needs_bwrap), "none"]
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "train.csv").write_text("a,b\n1,2\n")
-    return folder
+from linguacodus.sandbox import Limits, run_script
 
 
 @pytest.mark.parametrize("isolation", ISOLATIONS)
@@ -51,16 +41,8 @@ def test_timeout_kills_the_whole_group(tmp_path, data_dir, isolation):
     assert execution.timed_out and not execution.ok
     assert time.monotonic() - started < 15
     time.sleep(0.5)
-    leftover = [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p) == "sleep 300"]
+    leftover = [p for p in os.listdir("/proc") if p.isdigit() and cmdline(p) == "sleep 300"]
     assert leftover == []
-
-
-def _cmdline(pid: str) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as stream:
-            return stream.read().replace(b"\0", b" ").decode().strip()
-    except OSError:
-        return ""
 
 
 @pytest.mark.parametrize("isolation", ISOLATIONS)

@@ -8,20 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from sandboxing import ISOLATIONS, cmdline, needs_bwrap
 
-from linguacodus.sandbox import Limits, bwrap_works, readonly_copy, run_script
-
-needs_bwrap = pytest.mark.skipif(not bwrap_works(), reason="bubblewrap is not usable here")
-ISOLATIONS = [pytest.param("bwrap", marks=needs_bwrap), "none"]
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "train.csv").write_text("a,b\n1,2\n")
-    return folder
-
+from linguacodus.sandbox import Limits, readonly_copy, run_script
 
 REMOUNT = """
 import ctypes, os
@@ -94,14 +83,6 @@ def _cwd(pid: str) -> str:
         return ""
 
 
-def _cmdline(pid: str) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as stream:
-            return stream.read().replace(b"\0", b" ").decode().strip()
-    except OSError:
-        return ""
-
-
 @pytest.mark.parametrize("isolation", ISOLATIONS)
 def test_writing_past_the_disk_quota_is_stopped(tmp_path, data_dir, isolation):
     script = ("import time\nfor i in range(200):\n    open(f'part{i}', 'wb').write(b'x' * 2**20)\n"
@@ -148,7 +129,7 @@ def test_double_forked_setsid_child_dies_with_the_timeout(tmp_path, data_dir):
     execution = run_script(script, tmp_path / "run", data_dir, Limits(2), "bwrap")
     assert execution.timed_out
     time.sleep(0.5)
-    assert not [p for p in os.listdir("/proc") if p.isdigit() and _cmdline(p) == "sleep 301"]
+    assert not [p for p in os.listdir("/proc") if p.isdigit() and cmdline(p) == "sleep 301"]
 
 
 def test_without_bwrap_a_script_writes_to_a_copy_never_the_task_folder(tmp_path, data_dir):
