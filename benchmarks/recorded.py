@@ -3,6 +3,8 @@ split at a budget, and a private score normalised with benchmarks/references.jso
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,3 +34,26 @@ def finished_runs(split: str, budget: int, runs: Path, tasks: list[str] | None =
             print(f"{task.meta.id}: no finished run in {run}; skipped", file=sys.stderr)
             continue
         yield task, run
+
+
+def replay_arguments(description: str, split: str) -> argparse.ArgumentParser:
+    """--budget, --split, --runs, --data and --tasks, as every replay script takes them."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--budget", type=int, required=True)
+    parser.add_argument("--split", default=split, choices=("tune", "check"))
+    parser.add_argument("--runs", type=Path, default=ROOT / "benchmarks/runs/linguacodus")
+    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks/data")
+    parser.add_argument("--tasks", help="comma-separated task ids (default: the split's)")
+    return parser
+
+
+def write_results(name: str, args: argparse.Namespace, summary: dict, rows: dict) -> Path:
+    """benchmarks/results/<name>-<split>-<budget>s.json (…-some.json for a --tasks subset),
+    the summary printed."""
+    out = ROOT / "benchmarks" / "results" / f"{name}-{args.split}-{args.budget}s.json"
+    if args.tasks:
+        out = out.with_name(out.stem + "-some.json")
+    out.write_text(json.dumps({"summary": summary, "tasks": rows}, indent=1) + "\n")
+    print(json.dumps(summary, indent=1))
+    print(f"wrote {out}")
+    return out

@@ -19,7 +19,6 @@ had left; every other move (more folds, tuning) is the run's.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from recorded import ROOT, finished_runs, normalised
+from recorded import ROOT, finished_runs, normalised, replay_arguments, write_results
 
 ENSEMBLE_INPUT_MOVES = ("candidate", "repair", "model-fix")
 
@@ -107,12 +106,7 @@ def replay(task, run: Path, data: Path, reference) -> dict:
 def main() -> int:
     from linguacodus.bench.references import load_references
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--budget", type=int, required=True)
-    parser.add_argument("--split", default="tune", choices=("tune", "check"))
-    parser.add_argument("--runs", type=Path, default=ROOT / "benchmarks/runs/linguacodus")
-    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks/data")
-    parser.add_argument("--tasks", help="comma-separated task ids (default: the split's)")
+    parser = replay_arguments(__doc__.split("\n\n")[0], "tune")
     args = parser.parse_args()
     references = load_references(ROOT / "benchmarks" / "references.json")
     rows = {}
@@ -132,12 +126,7 @@ def main() -> int:
         "tasks_better": sum(c > 1e-9 for c in changes),
         "tasks_worse": sum(c < -1e-9 for c in changes),
     }
-    out = ROOT / "benchmarks" / "results" / f"stack_gain-{args.split}-{args.budget}s.json"
-    if args.tasks:
-        out = out.with_name(out.stem + "-some.json")
-    out.write_text(json.dumps({"summary": summary, "tasks": rows}, indent=1) + "\n")
-    print(json.dumps(summary, indent=1))
-    print(f"wrote {out}")
+    write_results("stack_gain", args, summary, rows)
     return 0
 
 

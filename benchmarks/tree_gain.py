@@ -14,14 +14,13 @@ way. Writes benchmarks/results/tree_gain-<split>-<budget>s.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
 from pathlib import Path
 
 import pandas as pd
-from recorded import ROOT, finished_runs, normalised
+from recorded import ROOT, finished_runs, normalised, replay_arguments, write_results
 
 
 def measure(task, run: Path, data: Path, reference) -> dict:
@@ -68,15 +67,12 @@ def measure(task, run: Path, data: Path, reference) -> dict:
 def main() -> int:
     from linguacodus.bench.references import load_references
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--budget", type=int, required=True)
-    parser.add_argument("--split", default="check", choices=("tune", "check"))
-    parser.add_argument("--runs", type=Path, default=ROOT / "benchmarks/runs/linguacodus")
-    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks/data")
+    parser = replay_arguments(__doc__.split("\n\n")[0], "check")
     args = parser.parse_args()
     references = load_references(ROOT / "benchmarks" / "references.json")
     rows = {}
-    for task, run in finished_runs(args.split, args.budget, args.runs):
+    for task, run in finished_runs(args.split, args.budget, args.runs,
+                                   args.tasks.split(",") if args.tasks else None):
         rows[task.meta.id] = measure(task, run, args.data / task.meta.id, references.get(task.meta.id))
         row = rows[task.meta.id]
         print(f"{task.meta.id:24s} first {row['first_test']!s:>10.8} → final {row['final_test']!s:>10.8}"
@@ -98,10 +94,7 @@ def main() -> int:
         "median_wall_share_of_budget": round(statistics.median(
             r["wall_seconds"] / r["budget_seconds"] for r in rows.values()), 3) if rows else None,
     }
-    out = ROOT / "benchmarks" / "results" / f"tree_gain-{args.split}-{args.budget}s.json"
-    out.write_text(json.dumps({"summary": summary, "tasks": rows}, indent=1) + "\n")
-    print(json.dumps(summary, indent=1))
-    print(f"wrote {out}")
+    write_results("tree_gain", args, summary, rows)
     return 0
 
 
