@@ -123,15 +123,17 @@ def run_command(command: list[str], workdir: Path, limits: Limits, env: dict[str
 
 
 _PR_SET_PDEATHSIG = 1
+try:  # looked up here, not in the forked child: dlopen there could wait on a lock forever
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux: the process group is killed on errors only
+    _PRCTL = None
 
 
 def _die_with_parent() -> None:
     """The child gets SIGKILL when the framework dies (kill -9 included), so that no script
     outlives it; bubblewrap passes it on into the sandbox (--die-with-parent)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the process group is killed on errors only
-        pass
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _task_limit(processes: int) -> int | None:
