@@ -38,8 +38,11 @@ def dataset(
         "--validation-share", min=0.0, max=0.9,
         help="Share of tasks (never of rows) held out in validation.jsonl.")] = 0.1,
 ) -> None:
-    """Write chat-format rows ({"messages": [...], "task": ...}): a task's description in
-    the paper's prompt, its Nth-place instruction as the answer; split by task."""
+    """Write chat-format training rows: task description → its Nth-place instruction.
+
+    Each row is {"messages": [...], "task": ...}: the task in the paper's prompt (the one
+    `--llm-propose places` asks), its Nth-place instruction as the answer; train.jsonl and
+    validation.jsonl split by task, never by row."""
     from linguacodus.finetune.dataset import build_dataset, kb_examples, paper_examples
     from linguacodus.knowledge.store import KnowledgeStore, default_kb_path
 
@@ -102,8 +105,10 @@ def train(
     seed: Annotated[int, typer.Option("--seed")] = 42,
     resume: Annotated[bool, typer.Option("--resume", help="Go on from OUT's newest checkpoint.")] = False,
 ) -> None:
-    """LoRA-fine-tune BASE on the rows, the loss on the answers only; the paper's settings
-    are the defaults. `run --llm hf:OUT/adapter --llm-propose places` then uses it."""
+    """LoRA-fine-tune a local model on `finetune dataset`'s rows (the paper's settings).
+
+    The loss is on the answers only; 4-bit QLoRA where a GPU and bitsandbytes are present.
+    `run --llm-stage propose=hf:OUT/adapter --llm-propose places` then uses it."""
     from linguacodus.finetune.train import FinetuneError, TrainSettings
     from linguacodus.finetune.train import train as run_training
 
@@ -144,9 +149,11 @@ def evaluate(
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=8,
                                             help="New tokens a local model may write.")] = 512,
 ) -> None:
-    """Ask the model the held-out rows: the share of answers linguacodus can use, the share
-    naming the reference's model family, and (knowledge-base tasks) their measured quality
-    against retrieval-only proposals."""
+    """Score a model on the held-out rows: usable answers, agreement, quality vs retrieval.
+
+    The share of answers linguacodus can use, the share naming the reference answer's model
+    family, and for first-place answers on knowledge-base tasks their measured quality
+    against the retrieval proposer's."""
     import dataclasses
     import json
 
