@@ -56,3 +56,19 @@ def test_a_model_that_fails_counts_as_unparsed(data):
     summary = evaluate(data, broken, None, limit=3)
     assert summary["parse_share"] == 0.0 and summary["quality_tasks"] == 0
     assert all(r["note"] == "no answer: server down" for r in summary["results"])
+
+
+def test_run_compiles_and_runs_an_ir_answer_as_the_knowledge_base_measured_it(tmp_path):
+    data = tmp_path / "data"
+    made = subprocess.run([sys.executable, "-m", "linguacodus", "finetune", "dataset", "--out",
+                           str(data), "--kb", str(PACKAGED_KB), "--style", "ir"],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert made.returncode == 0, made.stderr
+    first = json.loads((data / "validation.jsonl").read_text().splitlines()[0])
+    assert first["place"] == 1
+    # A model that answers with the task's own best recipe: run, it scores what was stored.
+    summary = evaluate(data, lambda messages: first["messages"][-1]["content"], PACKAGED_KB,
+                       limit=1, run=True)
+    [row] = summary["results"]
+    assert row["parses"] and row["note"].startswith("CV ")
+    assert row["model_normalised"] == pytest.approx(1.0, abs=0.02)  # rank 1: normalised 1

@@ -145,6 +145,10 @@ def evaluate(
         "--kb", help="Knowledge base whose measured outcomes score first-place answers on its "
                      "tasks, against retrieval (default: yours if present, else the shipped one).")] = None,
     no_quality: Annotated[bool, typer.Option("--no-quality", help="Only parse and agree.")] = False,
+    run: Annotated[bool, typer.Option(
+        "--run", help="IR-style answers: compile and run each first-place answer in the sandbox "
+                      "on its task (as the knowledge base measured its recipes) instead of "
+                      "scoring its family's recipe.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Ask at most this many rows.")] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=8,
                                             help="New tokens a local model may write.")] = 512,
@@ -173,7 +177,7 @@ def evaluate(
     summary = run_evaluation(
         data, lambda messages: client.complete("propose", "finetune-eval", messages).content,
         None if no_quality else (kb or default_kb_path()), limit,
-        on_event=lambda line: console.print(line, markup=False, soft_wrap=True))
+        on_event=lambda line: console.print(line, markup=False, soft_wrap=True), run=run)
     shown = {k: v for k, v in summary.items() if k != "results"}
     console.print(json.dumps(shown), markup=False, soft_wrap=True)
     if out is not None:

@@ -12,8 +12,10 @@ split them) the model answers the row's prompt. Reported:
   normalised outcome on the task (1 = the task's best recipe, 0 = a constant prediction),
   against the retrieval proposer's first choice with the task's data set left out
   (knowledge/loo.py, as benchmarks/kb_loo.py does). The outcomes were measured by running
-  each recipe in the sandbox when the knowledge base was built; an IR answer's own
-  parameters are not run here, only its family's recipe.
+  each recipe in the sandbox when the knowledge base was built. With ``run``, an IR answer
+  is itself compiled for the task and run in the sandbox under the same protocol (a seeded
+  subsample, 3 folds), its CV put on the task's normalised scale; a prose answer is its
+  family's recipe either way (the compiler does not execute prose).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class EvalRow:
     model_normalised: float | None = None  # knowledge-base tasks, first place
     retrieval_normalised: float | None = None
     note: str = ""
+    answer: str = ""
 
 
 def answer_family(text: str, style: str) -> str | None:
@@ -52,7 +55,7 @@ def answer_family(text: str, style: str) -> str | None:
 
 
 def evaluate(data: Path, ask: Callable[[list[dict]], str], kb: Path | None, limit: int | None,
-             on_event: Callable[[str], None] = lambda line: None) -> dict:
+             on_event: Callable[[str], None] = lambda line: None, run: bool = False) -> dict:
     """Score the model's answers to validation.jsonl; the summary (rows in it too)."""
     summary_file = data / "dataset.json"
     style = json.loads(summary_file.read_text())["style"] if summary_file.is_file() else "paper"
@@ -68,15 +71,17 @@ def evaluate(data: Path, ask: Callable[[list[dict]], str], kb: Path | None, limi
         family = answer_family(answer, style)
         results.append(EvalRow(task=row["task"], place=int(row.get("place", 0)),
                                parses=family is not None, family=family,
-                               reference_family=answer_family(reference, style), note=note))
+                               reference_family=answer_family(reference, style), note=note,
+                               answer=answer))
         on_event(f"[{number}/{len(rows)}] {row['task']} place {row.get('place')}: "
                  f"{family or 'no usable instruction'}")
     if kb is not None:
-        results = _with_quality(results, kb)
+        results = _with_quality(results, kb, run and style == "ir", on_event)
     return _summary(results, style)
 
 
-def _with_quality(results: list[EvalRow], kb: Path) -> list[EvalRow]:
+def _with_quality(results: list[EvalRow], kb: Path, run: bool,
+                  on_event: Callable[[str], None]) -> list[EvalRow]:
     from linguacodus.knowledge.loo import load_cases
     from linguacodus.knowledge.portfolio import applicable, recipe_of
     from linguacodus.knowledge.propose import propose
@@ -86,22 +91,58 @@ def _with_quality(results: list[EvalRow], kb: Path) -> list[EvalRow]:
         return results
     with tempfile.TemporaryDirectory() as folder:
         index, cases = load_cases(kb, Path(folder), only=wanted)
-    by_task = {f"kb:{case.task['source_id']}": case for case in cases}
-    scored = []
-    for result in results:
-        case = by_task.get(result.task)
-        if case is None or result.place != 1:
-            scored.append(result)
-            continue
-        recipes = applicable(case.spec)
-        grounded = next((rid for rid, ins in recipes.items()
-                         if result.family and ins.model_step().op == result.family), None)
-        retrieved = recipe_of(propose(case.spec, case.description, 1, index,
-                                      exclude=case.left_out).instructions[0])
-        scored.append(EvalRow(**{**asdict(result),
-                                 "model_normalised": case.normalized.get(grounded, 0.0) if grounded else 0.0,
-                                 "retrieval_normalised": case.normalized.get(retrieved, 0.0)}))
+        by_task = {f"kb:{case.task['source_id']}": case for case in cases}
+        scored = []
+        for result in results:
+            case = by_task.get(result.task)
+            if case is None or result.place != 1:
+                scored.append(result)
+                continue
+            retrieved = recipe_of(propose(case.spec, case.description, 1, index,
+                                          exclude=case.left_out).instructions[0])
+            if run and result.parses:
+                quality, note = _run_answer(case, result.answer, Path(folder) / "attempt")
+                on_event(f"{result.task}: the answer ran: {note}")
+            else:
+                recipes = applicable(case.spec)
+                grounded = next((rid for rid, ins in recipes.items()
+                                 if result.family and ins.model_step().op == result.family), None)
+                quality = case.normalized.get(grounded, 0.0) if grounded else 0.0
+                note = result.note
+            scored.append(EvalRow(**{**asdict(result), "model_normalised": quality, "note": note,
+                                     "retrieval_normalised": case.normalized.get(retrieved, 0.0)}))
     return scored
+
+
+def _run_answer(case, answer: str, attempt: Path) -> tuple[float, str]:
+    """An IR answer compiled for the task and run in the sandbox as the knowledge base
+    measured its recipes (a seeded subsample, 3 folds); its CV on the task's normalised
+    scale. A failure scores 0, as a failed recipe does."""
+    import shutil
+
+    from linguacodus.codegen.compiler import compile_solution
+    from linguacodus.codegen.layout import CompileOptions
+    from linguacodus.grading import grade_attempt
+    from linguacodus.knowledge.build import BuildSettings
+    from linguacodus.sandbox import Limits, run_script
+    from linguacodus.task import load_task
+
+    defaults = BuildSettings(work_dir=attempt)
+    rows = int((case.task.get("meta") or {}).get("rows") or defaults.probe_rows)
+    try:
+        script = compile_solution(case.spec, parse_markdown(answer),
+                                  CompileOptions(probe_rows=rows, probe_folds=defaults.probe_folds)).script
+    except InstructionError as error:
+        return 0.0, f"can't compile: {error}"
+    shutil.rmtree(attempt, ignore_errors=True)
+    execution = run_script(script, attempt, case.folder, Limits(defaults.timeout, defaults.memory_mb))
+    task = load_task(case.folder)
+    grade = grade_attempt(case.spec, attempt, task.train, task.sample_submission,
+                          check_submission_file=False)
+    if not (execution.ok and grade.valid):
+        return 0.0, f"failed: {grade.reason or execution.error_type or 'timed out'}"
+    normalised = case.normalise(grade.cv_score)
+    return (normalised if normalised is not None else 0.0), f"CV {grade.cv_score:.5g}"
 
 
 def _summary(results: list[EvalRow], style: str) -> dict:

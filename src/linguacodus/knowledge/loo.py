@@ -19,6 +19,18 @@ class Case:
     description: str
     normalized: dict[str, float]  # recipe → normalised outcome on the task
     left_out: frozenset[int]  # the task ids of every measurement of its data set
+    folder: Path | None = None  # its task folder, written under load_cases' folder
+    scores: dict[str, float] | None = None  # recipe → CV score (valid outcomes)
+
+    def normalise(self, score: float) -> float | None:
+        """A CV score on the task's scale of normalised outcomes (linear in the score: 0 the
+        baseline, 1 the best recipe), from two of its outcomes; None where they don't say."""
+        pairs = sorted({(self.scores[r], self.normalized[r]) for r in (self.scores or {})
+                        if r in self.normalized})
+        if len(pairs) < 2 or pairs[0][0] == pairs[-1][0]:
+            return None
+        (low, low_n), (high, high_n) = pairs[0], pairs[-1]
+        return low_n + (score - low) * (high_n - low_n) / (high - low)
 
 
 def load_cases(kb: Path, folder: Path, only: set[str] | None = None) -> tuple[object, list[Case]]:
@@ -53,5 +65,8 @@ def load_cases(kb: Path, folder: Path, only: set[str] | None = None) -> tuple[ob
         spec, description = specs[data_set]
         normalized = {o["recipe"]: (o["normalized"] if o["normalized"] is not None else 0.0)
                       for o in outcomes}
-        cases.append(Case(task, spec, description, normalized, frozenset(siblings[data_set])))
+        scores = {o["recipe"]: o["cv_score"] for o in outcomes
+                  if o["status"] == "valid" and o["cv_score"] is not None and o["normalized"] is not None}
+        cases.append(Case(task, spec, description, normalized, frozenset(siblings[data_set]),
+                          folder / entry.slug, scores))
     return index, cases
