@@ -93,8 +93,8 @@ def test_the_adapter_generates_and_its_garbage_falls_back(trained, tmp_path, llm
                                    cache_dir=None)
     config = brain_config(None, [f"propose=hf:{out / 'adapter'}"], settings)
     brain = Brain(config, tmp_path / "llm_calls.jsonl")
-    offline = rules_proposals(spec, 2)
-    assert brain.propose(task, spec, 2, offline, []) == offline  # four steps teach it nothing usable
+    offline = rules_proposals(spec, 1)
+    assert brain.propose(task, spec, 1, offline, []) == offline  # four steps teach it nothing usable
     usage = brain.usage()["propose"]
     assert usage["calls"] >= 1 and usage["completion_tokens"] > 0  # it did load and generate
     assert usage["fallbacks"] and "names no model this task can use" in usage["fallbacks"][0]

@@ -90,16 +90,6 @@ def _uses_four_bit(choice: FourBit) -> bool:
 def train(settings: TrainSettings, resume: bool = False,
           on_log: Callable[[str], None] = lambda line: None) -> dict:
     """Fine-tune; the summary written to OUT/train.json."""
-    try:
-        import torch
-        from datasets import Dataset
-        from peft import LoraConfig
-        from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
-        from transformers.trainer_callback import PrinterCallback
-        from trl import SFTConfig, SFTTrainer
-    except ImportError as error:
-        raise FinetuneError(f"fine-tuning needs torch, transformers, peft and trl ({error}); "
-                            "pip install torch==2.13.0 'linguacodus[finetune]'") from None
     train_file, validation_file = settings.data / "train.jsonl", settings.data / "validation.jsonl"
     if not train_file.is_file():
         raise FinetuneError(f"{settings.data} has no train.jsonl; make it with `linguacodus "
@@ -116,6 +106,17 @@ def train(settings: TrainSettings, resume: bool = False,
     if not resume and settings.out.exists() and any(settings.out.iterdir()):
         raise FinetuneError(f"{settings.out} exists and is not empty; choose another --out, "
                             "or --resume to go on from its last checkpoint")
+    # The libraries take seconds to import: bad input is said before.
+    try:
+        import torch
+        from datasets import Dataset
+        from peft import LoraConfig
+        from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+        from transformers.trainer_callback import PrinterCallback
+        from trl import SFTConfig, SFTTrainer
+    except ImportError as error:
+        raise FinetuneError(f"fine-tuning needs torch, transformers, peft and trl ({error}); "
+                            "pip install torch==2.13.0 'linguacodus[finetune]'") from None
     settings.out.mkdir(parents=True, exist_ok=True)
 
     tokenizer = AutoTokenizer.from_pretrained(settings.base, local_files_only=True)
