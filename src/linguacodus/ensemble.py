@@ -80,15 +80,6 @@ def fit_blend(spec: TaskSpec, members: list[np.ndarray], truth: pd.Series,
     return weights, best.value
 
 
-def blend_gain(spec: TaskSpec, members: list[np.ndarray], weights: list[float], truth: pd.Series,
-               resamples: int = 20, seed: int = 0) -> tuple[float, float]:
-    """(gain, noise) of the weighted blend over its best member (paired_gain)."""
-    blended = sum(w * m for w, m in zip(weights, members, strict=True))
-    scores = [_score(spec, truth, m) for m in members]
-    best = members[int(np.argmax([_utility(s) for s in scores]))]
-    return paired_gain(spec, truth, blended, best, resamples, seed)
-
-
 def paired_gain(spec: TaskSpec, truth: pd.Series, candidate: np.ndarray, reference: np.ndarray,
                 resamples: int = 20, seed: int = 0) -> tuple[float, float]:
     """(gain, noise): how much ``candidate`` beats ``reference`` on the same OOF rows

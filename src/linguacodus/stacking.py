@@ -51,13 +51,14 @@ def fit_stack(spec: TaskSpec, members: list[np.ndarray], truth: pd.Series, seed:
     ValueError where the members can't be stacked (fewer than two, rows unpredicted)."""
     if len(members) < 2:
         raise ValueError("a stack needs at least two members")
-    level_one = np.column_stack([stack_features(spec, m) for m in members])
+    features = [stack_features(spec, m) for m in members]
+    level_one = np.column_stack(features)
     if not np.isfinite(level_one).all():
         raise ValueError("some members left rows unpredicted (forward validation)")
     if spec.is_classification:
         classes = np.array(spec.classes, dtype=object)
         y = np.searchsorted(classes.astype(str), truth.astype(str).to_numpy())
-        logs = np.stack([stack_features(spec, m) for m in members], axis=2)
+        logs = np.stack(features, axis=2)
         folds = StratifiedKFold(n_splits=STACK_FOLDS, shuffle=True, random_state=seed)
         out = np.zeros((len(y), len(classes)))
         for fit_rows, valid_rows in folds.split(level_one, y):

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from linguacodus.codegen.compiler import compile_solution
-from linguacodus.ensemble import blend_gain, fit_blend, raw_to_frame
+from linguacodus.ensemble import fit_blend, paired_gain, raw_to_frame
 from linguacodus.grading import grade_attempt
 from linguacodus.instruction import Instruction, InstructionError, make_step, parse_markdown, render_markdown
 from linguacodus.planning import propose
@@ -119,11 +119,11 @@ def test_a_blend_gain_within_the_bootstrap_noise_is_told_apart_from_a_real_one(r
     # Two near copies of one model: any blend of them gains next to nothing.
     first = truth.to_numpy() + rng.normal(scale=1.0, size=2000)
     twin = first + rng.normal(scale=0.01, size=2000)
-    gain, noise = blend_gain(spec, [first, twin], [0.5, 0.5], truth)
+    gain, noise = paired_gain(spec, truth, (first + twin) / 2, first)
     assert gain <= noise
     # Two models with independent errors: their average halves the error variance.
     other = truth.to_numpy() + rng.normal(scale=1.0, size=2000)
-    gain, noise = blend_gain(spec, [first, other], [0.5, 0.5], truth)
+    gain, noise = paired_gain(spec, truth, (first + other) / 2, first)
     assert gain > 5 * noise > 0
 
 
