@@ -32,6 +32,7 @@ from linguacodus.llm.config import (
     default_cache_dir,
     parse_price,
 )
+from linguacodus.moves import MAX_VARIATIONS
 from linguacodus.resume import resume_task
 from linguacodus.runner import RunInterrupted, load, plan_task, prepare_run_dir, run_task
 from linguacodus.sandbox import why_unsandboxed
@@ -74,6 +75,11 @@ TuneTrials = Annotated[int, typer.Option(
     "--tune-trials", min=0,
     help="At most this many trials of the leader's hyperparameters (Optuna proposes, each "
          "trial a full CV run in the sandbox) in the time left after the candidates; 0: none.")]
+Variants = Annotated[int, typer.Option(
+    "--variants", min=0,
+    help="At most this many feature and target variants of the leader (value frequencies, "
+         "text statistics, date parts, pairwise products for a linear model, the log target "
+         "added or taken out), each a full CV run kept where it beats the leader; 0: none.")]
 _PANEL = "LLM brain (absent: the offline brain)"
 Llm = Annotated[str | None, typer.Option(
     "--llm", rich_help_panel=_PANEL,
@@ -214,7 +220,7 @@ def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.
         llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
         no_llm_cache: NoLlmCache = False, llm_propose: LlmPropose = "few-shot",
         llm_fixes: LlmFixes = 2, resume: Resume = None, tune_trials: TuneTrials = MAX_TRIALS,
-        require_sandbox: RequireSandbox = False) -> None:
+        variants: Variants = MAX_VARIATIONS, require_sandbox: RequireSandbox = False) -> None:
     """Plan, write, run, repair and grade a solution; write submission.csv and result.json.
 
     Ctrl-C stops it and prints how to continue; `--resume RUN_DIR` continues a stopped,
@@ -226,7 +232,7 @@ def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.
     _check_backend(kb_backend)
     _check_sandbox(require_sandbox)
     settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb,
-                              tune_trials=tune_trials)
+                              tune_trials=tune_trials, variants=variants)
     try:
         with console.status("starting") as status:
             if resume is not None:
@@ -300,9 +306,11 @@ def code(task_dir: TaskDir,
          llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
          llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
          no_llm_cache: NoLlmCache = False, llm_fixes: LlmFixes = 2,
-         tune_trials: TuneTrials = 0, require_sandbox: RequireSandbox = False) -> None:
+         tune_trials: TuneTrials = 0, variants: Variants = 0,
+         require_sandbox: RequireSandbox = False) -> None:
     """Write the script for an (edited) instruction, then run, repair and grade it (and, with
-    --tune-trials, refine its model's hyperparameters in the time left)."""
+    --variants or --tune-trials, try feature and target variants of it or refine its model's
+    hyperparameters in the time left)."""
     brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
                    no_llm_cache, fixes=llm_fixes, only=("understand", "code", "fix"))
     if brain.uses_llm and not execute:
@@ -326,7 +334,7 @@ def code(task_dir: TaskDir,
             return
         _check_sandbox(require_sandbox)
         settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb,
-                                  tune_trials=tune_trials)
+                                  tune_trials=tune_trials, variants=variants)
         with console.status("starting") as status:
             result, run_dir = run_task(task_dir, out, settings, instructions=[chosen],
                                        on_event=_printer(status), llm=brain)

@@ -100,14 +100,17 @@ def calibration(truth: Sequence[object], raw: np.ndarray, classes: Sequence[str]
 def score_over_time(attempts: Sequence[Attempt], higher_is_better: bool
                     ) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """(points, best so far): each valid full attempt's CV score at the second it finished,
-    and the best-so-far steps."""
-    finished = sorted((a.started_seconds + a.execution.wall_seconds, a.score)
+    and the best-so-far steps (a held-back attempt is a point, never a step: the search
+    could not pick it)."""
+    finished = sorted((a.started_seconds + a.execution.wall_seconds, a.score, bool(a.held_back))
                       for a in attempts if a.purpose == "full" and a.valid and a.execution)
     steps: list[tuple[float, float]] = []
-    for second, value in finished:
+    for second, value, held_back in finished:
+        if held_back:
+            continue
         if not steps or Score(value, higher_is_better).better_than(Score(steps[-1][1], higher_is_better)):
             steps.append((second, value))
-    return finished, steps
+    return [(second, value) for second, value, _ in finished], steps
 
 
 def tree_order(attempts: Sequence[Attempt]) -> list[tuple[int, Attempt]]:

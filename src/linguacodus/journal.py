@@ -19,8 +19,10 @@ Purpose = Literal["full", "probe"]
 # candidate: a candidate's full run; probe: its quick run on a subsample; repair: the offline
 # repair of the parent's failure; model-fix: the model's fix of its own failed script;
 # blend: the weighted blend of ``members``; more-folds: the parent (the leader) with 10 folds;
-# tune: the parent (the leader) with model parameters that Optuna proposed.
-Move = Literal["candidate", "probe", "repair", "model-fix", "blend", "stack", "more-folds", "tune"]
+# tune: the parent (the leader) with model parameters that Optuna proposed; variant: the
+# parent (the leader) with a feature or target step added, widened or taken out.
+Move = Literal["candidate", "probe", "repair", "model-fix", "blend", "stack", "more-folds", "tune",
+               "variant"]
 
 
 class Attempt(BaseModel):
@@ -37,6 +39,9 @@ class Attempt(BaseModel):
     members: tuple[int, ...] = ()  # a blend's member attempts
     repair: str | None = None  # what the repair changed
     code_source: str = "compiler"  # "compiler" (offline) or "llm" (written or fixed by a model)
+    # Valid, yet not a solution the search may pick, and why (a variant whose gain over its
+    # parent lies within the noise).
+    held_back: str | None = None
     compile_error: str | None = None
     execution: Execution | None = None
     grade: Grade | None = None
@@ -58,6 +63,12 @@ class Attempt(BaseModel):
     @property
     def score(self) -> float | None:
         return self.grade.cv_score if self.valid else None
+
+    def outcome(self) -> str:
+        """One line: valid (and why it was held back, if it was), or why it is not."""
+        if self.valid:
+            return f"valid, held back: {self.held_back}" if self.held_back else "valid"
+        return self.failure() or ""
 
     def failure(self) -> str | None:
         """One line saying why the attempt is not valid."""

@@ -29,6 +29,7 @@ class RunManifest(BaseModel):
     planning_seconds: float | None = None  # set when planning has ended
     isolation: str | None = None  # set with planning_seconds: what the search ran under
     tune_trials: int | None = None  # None: a run from before tuning (it tunes by default)
+    variants: int | None = None  # None: a run from before variants (it tries none)
 
 
 def write_manifest(run_dir: Path, manifest: RunManifest) -> None:

@@ -5,16 +5,42 @@ the training rows instead of 80%, and the test predictions average ten such mode
 score is comparable with the 5-fold one's (each row is predicted by models that never saw
 it), so the search keeps whichever scores better. It costs about twice the fitting, so it
 runs only where the time left covers that.
+
+Feature and target moves: each operation may offer the leader a variant of itself
+(``Operation.variant``: value frequencies for more categorical columns, text statistics,
+date parts, pairwise products for a linear model, the log target added or taken out).
+``variations`` collects the offers that compile for the task, in the registry's order; the
+search runs them on the leader with its folds, so their CV scores are comparable with the
+leader's, and keeps a variant only where it beats the leader on the same out-of-fold rows by
+more than the bootstrap noise of that gain (``within_noise``; refinement.run_variations).
+A variant within the noise stays in the journal, held back: on a few hundred rows, a
+higher CV score from one more run is as likely luck as signal. Adding a move is adding
+``variant`` to an operation's module.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from linguacodus.codegen.layout import CompileOptions, resolve_layout
+from linguacodus.diagnostics import predicted_rows
+from linguacodus.ensemble import paired_gain
+from linguacodus.errors import InstructionError
 from linguacodus.instruction import Instruction, make_step
+from linguacodus.ops import OPERATIONS
+from linguacodus.spec import TaskSpec
 
 MORE_FOLDS = 10
 # The 10-fold run's wall time against the 5-fold run's: twice the fits on 9/8 of the rows,
 # plus a margin; start-up and reading are paid once, so this errs on the long side.
 MORE_FOLDS_COST = 2.4
+# A variant's expected wall time against the leader's: the same model on a few more columns.
+VARIANT_COST = 1.3
+VARIANT_TIMEOUT = 3.0  # a variant is stopped after this multiple of the leader's run
+MAX_VARIATIONS = 3  # at most this many variants a run: each costs a leader's run
 
 
 def with_more_folds(instruction: Instruction, folds: int = MORE_FOLDS) -> Instruction | None:
@@ -37,3 +63,64 @@ def with_more_folds(instruction: Instruction, folds: int = MORE_FOLDS) -> Instru
 def more_folds_seconds(wall_seconds: float) -> float:
     """What the run with more folds is expected to take, from the leader's wall time."""
     return MORE_FOLDS_COST * wall_seconds
+
+
+@dataclass(frozen=True)
+class Variation:
+    operation: str  # the operation that offered it
+    change: str  # what changed, in a few words
+    instruction: Instruction  # the leader's instruction with the change, titled so
+
+
+def variations(instruction: Instruction, spec: TaskSpec,
+               skip: frozenset[str] = frozenset()) -> list[Variation]:
+    """The variants the operations offer this instruction (not those of ``skip``), in the
+    registry's order; an offer that can't compile for the task (an operation's own check
+    refuses it) is left out. None for a blend: its members are solutions of their own."""
+    if instruction.is_blend:
+        return []
+    offered = []
+    for operation in OPERATIONS.values():
+        if operation.variant is None or operation.name in skip or \
+                spec.task_type not in operation.task_types:
+            continue
+        offer = operation.variant(instruction, spec)
+        if offer is None:
+            continue
+        change, varied = offer
+        try:
+            resolve_layout(spec, varied, CompileOptions())
+        except InstructionError:
+            continue
+        offered.append(Variation(operation.name, change, varied.model_copy(
+            update={"title": f"{instruction.title}, {change}"})))
+    return offered
+
+
+def changed_operations(before: Instruction, after: Instruction) -> frozenset[str]:
+    """The operations whose steps differ between two instructions (added, taken out or with
+    other parameters): which variant made ``after`` from ``before``."""
+    def steps(instruction: Instruction) -> dict[str, dict]:
+        return {step.op: dict(step.params) for step in instruction.steps() if step.op}
+
+    old, new = steps(before), steps(after)
+    return frozenset(op for op in old.keys() | new.keys() if old.get(op) != new.get(op))
+
+
+def variant_seconds(wall_seconds: float) -> float:
+    """What a variant's run is expected to take, from the leader's wall time."""
+    return VARIANT_COST * wall_seconds
+
+
+def within_noise(spec: TaskSpec, truth: pd.Series, variant: np.ndarray,
+                 leader: np.ndarray) -> str | None:
+    """Why a variant's out-of-fold predictions don't clearly beat the leader's (its gain on
+    the rows both predict is no larger than the paired bootstrap noise of that gain), or
+    None where they do."""
+    if variant.shape != leader.shape or len(truth) != len(leader):
+        return "its out-of-fold predictions don't align with the leader's"
+    rows = predicted_rows(variant) & predicted_rows(leader)
+    gain, noise = paired_gain(spec, truth[rows], variant[rows], leader[rows])
+    if gain > noise:
+        return None
+    return f"within the noise of its parent (gain {gain:.3g}, noise {noise:.3g})"

@@ -1,8 +1,9 @@
 """Moves once every candidate has had its turn: a weighted blend of the valid solutions, or
 a linear stack of them, where their out-of-fold predictions say it helps by more than the
-noise (ensemble.py, stacking.py); the
-best single solution again with more folds (moves.py); then its model's hyperparameters
-refined trial by trial in the time that is left (tuning.py).
+noise (ensemble.py, stacking.py); the best single solution again with more folds (moves.py);
+then its model's hyperparameters refined trial by trial (tuning.py); then, in the time tuning
+leaves (a cheap leader ends its trials early), feature and target variants of the leader,
+each kept only where it beats the leader by more than the noise (moves.py).
 
 Each is a function of the search (search.py), which owns the clock, the attempts and the
 journal; these decide what to run and whether the time left covers it. The clock is the
@@ -20,7 +21,15 @@ from linguacodus.diagnostics import predicted_rows
 from linguacodus.ensemble import plan_ensemble
 from linguacodus.instruction import Instruction, Provenance, load_instruction
 from linguacodus.journal import Attempt
-from linguacodus.moves import more_folds_seconds, with_more_folds
+from linguacodus.moves import (
+    VARIANT_TIMEOUT,
+    changed_operations,
+    more_folds_seconds,
+    variant_seconds,
+    variations,
+    with_more_folds,
+    within_noise,
+)
 from linguacodus.timing import MIN_ATTEMPT_SECONDS, RESERVE_SECONDS, STARTUP_SECONDS
 from linguacodus.tuning import TRIAL_COST, TRIAL_TIMEOUT, Tuner, search_space
 
@@ -94,6 +103,67 @@ def _ensemble_seconds(walls: list[float]) -> float:
     return 1.1 * (sum(walls) - STARTUP_SECONDS * (len(walls) - 1))
 
 
+def run_variations(search: Search, full: Sequence[Attempt], index: int,
+                   previous: Sequence[Attempt] = ()) -> list[Attempt]:
+    """Feature and target variants of the best single solution, one at a time while one fits
+    in the time left, at most ``SearchSettings.variants`` a run; the ones kept. A variant is
+    kept where it beats the leader by more than the noise (moves.within_noise; else it is
+    held back) and becomes the leader the next builds on (each operation is offered once a
+    run). A resumed run's variants (``previous``) count, and their operations are not
+    offered again; the best of those kept is already among ``full``."""
+    allowed = search.settings.variants
+    found = best_single(search, full) if allowed > 0 else None
+    if found is None:
+        return []
+    leader, instruction = found
+    earlier = [a for a in previous if a.move == "variant"]
+    numbered = {a.number: a for a in previous}
+    tried: set[str] = set()
+    for record in earlier:
+        parent = numbered.get(record.parent) if record.parent is not None else None
+        if parent is not None:
+            tried |= changed_operations(
+                load_instruction(search.run_dir / parent.folder / "instruction.json"),
+                load_instruction(search.run_dir / record.folder / "instruction.json"))
+    ran, kept = len(earlier), []
+    while ran < allowed:
+        offers = variations(instruction, search.spec, frozenset(tried))
+        if not offers:
+            break
+        offer = offers[0]
+        tried.add(offer.operation)
+        needed = variant_seconds(leader.execution.wall_seconds)
+        left = search.remaining() - RESERVE_SECONDS
+        if left < max(MIN_ATTEMPT_SECONDS, needed):
+            search.on_event(f"variants of the leader: about {needed:.0f} s each, {left:.0f} s "
+                            "left; stopped")
+            break
+        search.on_event(f"variant of the leader, '{leader.instruction_title}': {offer.change}")
+        timeout = min(left, VARIANT_TIMEOUT * leader.execution.wall_seconds + STARTUP_SECONDS)
+        record = search.attempt(index, offer.instruction, "full", timeout, parent=leader.number,
+                                move="variant", hold_back=_beyond_noise_of(search, leader))
+        ran += 1
+        if record.valid and not record.held_back:
+            kept.append(record)
+            leader, instruction = record, offer.instruction
+    return kept
+
+
+def _beyond_noise_of(search: Search, leader: Attempt):
+    """hold_back for a variant of ``leader``: why its OOF predictions don't clearly beat the
+    leader's, or None where they do."""
+    def hold_back(variant: Attempt) -> str | None:
+        if not search.score_of(variant).better_than(search.score_of(leader)):
+            return "no better than its parent"
+        paths = [search.run_dir / a.folder / "oof_predictions.npy" for a in (variant, leader)]
+        if not all(path.exists() for path in paths):
+            return "no out-of-fold predictions to compare with its parent's"
+        target = search.task.train[search.spec.target]
+        truth = target[target.notna()].reset_index(drop=True)
+        return within_noise(search.spec, truth, np.load(paths[0]), np.load(paths[1]))
+    return hold_back
+
+
 def run_more_folds(search: Search, full: Sequence[Attempt], index: int) -> Attempt | None:
     """The best single solution again with more folds, where the time left covers it; the
     valid attempt, or None."""
@@ -121,8 +191,10 @@ def run_tuning(search: Search, full: Sequence[Attempt], index: int,
                previous: Sequence[Attempt] = ()) -> list[Attempt]:
     """Trials of the leader's model parameters while a trial fits in the time left; the
     valid ones. A resumed run's earlier trials of the same leader (``previous``) are told
-    to the study first, so it goes on where it stopped."""
-    found = best_single(search, full) if search.settings.tune_trials > 0 else None
+    to the study first, so it goes on where it stopped. Variants come after tuning: a
+    resumed run's variants are not the leader tuning goes on with."""
+    found = (best_single(search, [a for a in full if a.move != "variant"])
+             if search.settings.tune_trials > 0 else None)
     if found is None:
         return []
     leader, instruction = found

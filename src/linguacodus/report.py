@@ -67,7 +67,7 @@ def write_report(path: Path, spec: TaskSpec, candidates: list[Instruction],
               "|---|---|---|---|---|---|---|---|---|"]
     for attempt in outcome.attempts:
         execution = attempt.execution
-        outcome_text = "valid" if attempt.valid else (attempt.failure() or "")
+        outcome_text = attempt.outcome()
         if attempt.repair:
             outcome_text = f"repair of #{attempt.parent} ({attempt.repair}); {outcome_text}"
         lines.append(

@@ -132,8 +132,10 @@ def _node_text(attempt: Attempt) -> str:
     what = {"candidate": "", "probe": "probe", "repair": "repair", "model-fix": "model fix",
             "blend": f"blend of #{', #'.join(map(str, attempt.members))}" if attempt.members else "blend",
             "stack": f"stack of #{', #'.join(map(str, attempt.members))}",
-            "more-folds": "more folds", "tune": "tuning trial"}[attempt.move]
+            "more-folds": "more folds", "tune": "tuning trial", "variant": "variant"}[attempt.move]
     result = f"CV {attempt.score:.5g}" if attempt.valid else (attempt.failure() or "")
+    if attempt.held_back:
+        result += ", held back"
     seconds = f"{attempt.execution.wall_seconds:.1f} s" if attempt.execution else "not run"
     text = f"#{attempt.number} {what + ': ' if what else ''}{attempt.instruction_title} — {result}, {seconds}"
     return text if len(text) <= 100 else text[:99] + "…"
@@ -243,7 +245,7 @@ def _attempts(outcome: SearchOutcome) -> str:
                      a.instruction_title, a.code_source, f"{a.started_seconds:.1f}",
                      number_text(execution.wall_seconds if execution else None),
                      number_text(execution.peak_memory_mb if execution else None),
-                     number_text(a.score), "valid" if a.valid else (a.failure() or "")])
+                     number_text(a.score), a.outcome()])
     return _table(["#", "move", "from", "instruction", "code", "started s", "wall s", "peak MB",
                    "CV score", "outcome"], rows)
 

@@ -10,7 +10,9 @@
    predictions by more than the bootstrap noise of that gain, and time allows, the blend
    runs as one more solution.
 5. Where time allows, the best single solution runs again with 10 folds, then its model's
-   hyperparameters are refined, trial by trial, in the time that is left (refinement.py).
+   hyperparameters are refined, trial by trial; in the time tuning leaves, feature and
+   target variants of the (tuned) leader run, each kept only where it beats the leader by
+   more than the noise (refinement.py).
 The best CV score wins.
 """
 
@@ -35,9 +37,10 @@ from linguacodus.instruction import (
 )
 from linguacodus.journal import Attempt, Journal, Move, Purpose
 from linguacodus.llm.ledger import LLMError
+from linguacodus.moves import MAX_VARIATIONS
 from linguacodus.planning import first_valid_order
 from linguacodus.publish import publish_best
-from linguacodus.refinement import run_ensemble, run_more_folds, run_tuning
+from linguacodus.refinement import run_ensemble, run_more_folds, run_tuning, run_variations
 from linguacodus.repair import Diagnosis, Repair, diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, bwrap_works, readonly_copy, run_script
 from linguacodus.score import Score
@@ -68,6 +71,7 @@ class SearchSettings:
     probe_rows: int = 2000
     isolation: Isolation | None = None  # None: bubblewrap where it works
     tune_trials: int = MAX_TRIALS  # at most this many tuning trials of the leader; 0: none
+    variants: int = MAX_VARIATIONS  # at most this many feature and target variants; 0: none
 
 
 class CandidateResult(BaseModel):
@@ -119,8 +123,10 @@ class Search:
     def attempt(self, index: int, instruction: Instruction, purpose: Purpose,
                 timeout: float, parent: int | None = None, repair: str | None = None,
                 written: Solution | None = None, move: Move = "candidate",
-                members: tuple[int, ...] = ()) -> Attempt:
-        """Compile the instruction (or take the script a model wrote) and run it."""
+                members: tuple[int, ...] = (),
+                hold_back: Callable[[Attempt], str | None] | None = None) -> Attempt:
+        """Compile the instruction (or take the script a model wrote) and run it.
+        ``hold_back``: for a valid attempt, why the search may not pick it (None: it may)."""
         number = len(self.journal.attempts) + 1
         folder = f"attempts/{number:02d}-{purpose}-{instruction.slug()}"
         started = round(self.elapsed(), 3)
@@ -144,14 +150,18 @@ class Search:
         grade = grade_attempt(self.spec, self.run_dir / folder, self.task.train,
                               self.task.sample_submission, check_submission_file=purpose == "full")
         record = Attempt(**common, execution=execution, grade=grade)
+        if record.valid and hold_back is not None:
+            record = record.model_copy(update={"held_back": hold_back(record)})
         # Published before the journal line is written: an attempt the journal holds as the
         # best is in the run folder's top-level files, whenever the run is stopped.
-        if purpose == "full" and record.valid and self.score_of(record).better_than(
+        if purpose == "full" and record.valid and not record.held_back and self.score_of(record).better_than(
                 None if self.best is None else self.score_of(self.best)):
             self.best = record
             publish_best(self.run_dir, self.run_dir / folder)
         self.journal.append(record)
         outcome = (f"CV {grade.cv_score:.5g}" if record.valid else record.failure())
+        if record.held_back:
+            outcome += f", held back: {record.held_back}"
         self.on_event(f"#{number} {purpose} {instruction.title}: {outcome} "
                       f"({execution.wall_seconds:.1f} s, {execution.peak_memory_mb:.0f} MB)"
                       f"{self._standing()}")
@@ -324,11 +334,13 @@ class Search:
             done.add(record.candidate)
             pending.pop(record.candidate, None)
             results.setdefault(record.candidate, {"title": record.instruction_title})
-            if record.valid:
+            if record.valid and not record.held_back:
                 finish(record.candidate, record)
+            elif record.held_back:
+                continue
             elif results[record.candidate].get("status") != "valid":
                 results[record.candidate]["status"] = f"failed: {record.failure()}"
-        valid = [a for a in previous if a.purpose == "full" and a.valid]
+        valid = [a for a in previous if a.purpose == "full" and a.valid and not a.held_back]
         if valid:
             self.best = max(valid, key=lambda a: self.score_of(a).utility)
             publish_best(self.run_dir, self.run_dir / self.best.folder)
@@ -429,6 +441,16 @@ class Search:
             results[tuned.candidate] = {"title": tuned.instruction_title, "status": "valid",
                                         "cv_score": tuned.score, "attempt": tuned.number}
             full.extend(trials)
+
+        # Feature and target variants of the leader (tuned, where tuning ran) in the time
+        # tuning leaves; a resumed run goes on with them.
+        varied = run_variations(self, full, index=len(candidates) + 4, previous=previous)
+        for record in varied:
+            before = results.get(record.candidate, {}).get("cv_score")
+            if self.score_of(record).better_than(None if before is None else self.score_of(before)):
+                results[record.candidate] = {"title": record.instruction_title, "status": "valid",
+                                             "cv_score": record.score, "attempt": record.number}
+        full.extend(varied)
 
         best = max(full, key=lambda a: self.score_of(a).utility) if full else None
         return SearchOutcome(

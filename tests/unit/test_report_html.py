@@ -22,6 +22,7 @@ from linguacodus.diagnostics import (
 )
 from linguacodus.grading import Grade
 from linguacodus.journal import Attempt
+from linguacodus.report_html import _node_text
 from linguacodus.runner import run_task
 from linguacodus.sandbox import Execution
 from linguacodus.search import SearchSettings
@@ -87,6 +88,16 @@ def test_score_over_time_steps_follow_the_direction_of_the_metric():
     assert points == [(2, 0.5), (4, 0.4), (6, 0.45)]  # probes and failures are not plotted
     assert steps == [(2, 0.5), (4, 0.4)]
     assert score_over_time(attempts, higher_is_better=True)[1] == [(2, 0.5)]
+
+
+def test_a_held_back_variant_is_a_point_but_never_the_best_so_far():
+    held = _attempt(3, 0.3, parent=2, move="variant", started=5.0).model_copy(
+        update={"held_back": "within the noise of its parent (gain 0.01, noise 0.02)"})
+    attempts = [_attempt(2, 0.5, started=1.0), held]
+    points, steps = score_over_time(attempts, higher_is_better=False)
+    assert points == [(2.0, 0.5), (6.0, 0.3)] and steps == [(2.0, 0.5)]
+    assert held.outcome() == "valid, held back: within the noise of its parent (gain 0.01, noise 0.02)"
+    assert "CV 0.3, held back" in _node_text(held)
 
 
 def test_the_tree_puts_each_attempt_under_the_one_it_started_from():

@@ -48,3 +48,19 @@ def fewer_trees(op: str) -> dict[str, Fix]:
         halved = max(50, trees // 2)
         return f"{halved} trees", replace(instruction, op, with_params(model, n_estimators=halved))
     return {"timeout": fix, "out_of_memory": fix}
+
+
+LINEAR_MODELS = ("ridge", "logistic_regression")
+
+
+def with_numbers_prepared(instruction: Instruction) -> Instruction:
+    """For a linear model, the instruction with numeric imputation and scaling where it
+    lacks them: a step that adds numeric features (text statistics, date parts, value
+    frequencies) to a model that read only words would otherwise hand it raw counts and
+    missing values."""
+    if instruction.model_step().op not in LINEAR_MODELS:
+        return instruction
+    for op in ("impute_numeric", "scale_numeric"):
+        if instruction.find(op) is None:
+            instruction = add(instruction, make(op))
+    return instruction

@@ -21,6 +21,10 @@ Check = Callable[["Step", "TaskSpec", "Instruction"], None]
 # fix(instruction, spec) → (what changed, the repaired instruction), or None where the
 # operation has nothing to offer against the failure (repair.py: signatures and the loop).
 Fix = Callable[["Instruction", "TaskSpec"], "tuple[str, Instruction] | None"]
+# variant(instruction, spec) → (what changed, in a few words; the instruction with the step
+# added, widened or taken out), or None where the operation has nothing to offer a valid
+# solution (moves.variations: the search's feature and target moves).
+Variant = Callable[["Instruction", "TaskSpec"], "tuple[str, Instruction] | None"]
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,8 @@ class Operation:
     postprocess: Postprocess | None = None  # postprocessing: the code it adds before submission
     # failure signature (repair.diagnose) → how this operation helps against it
     fixes: Mapping[str, Fix] = field(default_factory=lambda: MappingProxyType({}))
+    # what it offers the leader as a search move, tried where it beats the leader's CV
+    variant: Variant | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))

@@ -1,6 +1,20 @@
-"""Date parts from timestamp columns (the id too, where it is a timestamp)."""
+"""Date parts from timestamp columns (the id too, where it is a timestamp).
 
+As a search move they are added where the task has timestamps and an instruction (one a
+model proposed, or a user wrote) leaves them unread."""
+
+from linguacodus.ops._edits import add, make, with_numbers_prepared
 from linguacodus.ops.base import FeatureCode, Operation, names
+
+
+def _variant(instruction, spec):
+    from linguacodus.spec import ColumnRole
+
+    dates = spec.columns_with(ColumnRole.DATETIME)
+    if not dates or instruction.find("datetime_features") is not None:
+        return None
+    return "date parts", with_numbers_prepared(
+        add(instruction, make("datetime_features", columns=dates)))
 
 
 def _features(step, layout) -> FeatureCode:
@@ -28,4 +42,5 @@ OPERATION = Operation(
     defaults={"columns": []},
     extracts={"to_datetime": {}},
     features=_features,
+    variant=_variant,
 )

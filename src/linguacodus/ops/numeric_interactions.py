@@ -13,6 +13,7 @@ an LLM, and solutions that extraction reads (PolynomialFeatures), use it.
 """
 
 from linguacodus.errors import InstructionError
+from linguacodus.ops._edits import LINEAR_MODELS, add, make
 from linguacodus.ops.base import MatrixCode, Operation
 from linguacodus.spec import ColumnRole
 
@@ -49,6 +50,23 @@ def _check(step, spec, instruction) -> None:
         raise InstructionError("numeric_interactions needs matrix preprocessing, not native categories")
 
 
+def _variant(instruction, spec):
+    """Offered to a linear leader that lacks it and has numeric features to multiply; its
+    own check (few enough of them, matrix preprocessing) decides the rest when the move is
+    validated."""
+    if instruction.find("numeric_interactions") is not None or \
+            instruction.model_step().op not in LINEAR_MODELS:
+        return None
+    drop = instruction.find("drop_columns")
+    dropped = set(drop.param("columns")) if drop is not None else set()
+    numeric = [c for c in spec.columns_with(ColumnRole.NUMERIC) if c not in dropped]
+    derived = [op for op in ("datetime_features", "text_statistics", "frequency_encoding")
+               if instruction.find(op) is not None]
+    if not numeric and not derived:
+        return None
+    return "pairwise products", add(instruction, make("numeric_interactions"))
+
+
 OPERATION = Operation(
     "numeric_interactions", "preprocessing", 5,
     lambda p: "Add the pairwise products and squares of the scaled numeric features, so that "
@@ -58,4 +76,5 @@ OPERATION = Operation(
     matrix=lambda step, spec: MatrixCode(
         "numeric", "PolynomialFeatures(degree=2, include_bias=False)",
         imports=frozenset({"from sklearn.preprocessing import PolynomialFeatures"})),
+    variant=_variant,
 )

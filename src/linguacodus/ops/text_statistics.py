@@ -1,9 +1,12 @@
 """Numbers that describe each text: length, words, word length, digits, capitals, punctuation.
 
-They let a tree model that does not read the words still use the shape of the text."""
+They let a tree model that does not read the words still use the shape of the text, and
+add to a model that reads the words what TF-IDF leaves out (how long, how shouted). As a
+search move they are added for the text columns an instruction does not yet describe."""
 
 from linguacodus.codegen.literals import assign
 from linguacodus.errors import InstructionError
+from linguacodus.ops._edits import add, make, replace, with_numbers_prepared
 from linguacodus.ops.base import FeatureCode, Operation, names
 
 
@@ -31,6 +34,20 @@ def _features(step, layout) -> FeatureCode:
     )
 
 
+def _variant(instruction, spec):
+    from linguacodus.spec import ColumnRole
+
+    step = instruction.find("text_statistics")
+    have = list(step.param("columns")) if step is not None else []
+    more = [c for c in spec.columns_with(ColumnRole.TEXT) if c not in have]
+    if not more:
+        return None
+    widened = make("text_statistics", columns=have + more)
+    if step is None:
+        return "text statistics", with_numbers_prepared(add(instruction, widened))
+    return "text statistics", with_numbers_prepared(replace(instruction, "text_statistics", widened))
+
+
 OPERATION = Operation(
     "text_statistics", "preprocessing", 8,
     lambda p: "Describe each text by numbers (characters, words, mean word length, shares of "
@@ -38,4 +55,5 @@ OPERATION = Operation(
     defaults={"columns": []},
     check=_check,
     features=_features,
+    variant=_variant,
 )
