@@ -123,4 +123,7 @@ def within_noise(spec: TaskSpec, truth: pd.Series, variant: np.ndarray,
     gain, noise = paired_gain(spec, truth[rows], variant[rows], leader[rows])
     if gain > noise:
         return None
-    return f"within the noise of its parent (gain {gain:.3g}, noise {noise:.3g})"
+    # The raw predictions, before a script's own postprocessing (a tuned threshold), are
+    # what is compared: their gain may differ from the two CV scores'.
+    return (f"within the noise of its parent (on the raw out-of-fold predictions: gain "
+            f"{gain:.3g}, bootstrap noise {noise:.3g})")

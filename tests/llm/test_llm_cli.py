@@ -21,9 +21,10 @@ def cli(*args, timeout=300):
 
 def test_run_with_the_llm_then_a_rerun_from_the_cache(scripted, tmp_path):
     task = EXAMPLES / "churn"
-    # No tuning trials: the model's stages are tested, and trials would take the rest of the budget.
+    # No tuning trials or variants: the model's stages are tested; they would take the rest of the
+    # budget.
     common = ["--llm", scripted.spec(), "--llm-cache", tmp_path / "cache", "-k", "2",
-              "--budget", "120", "--tune-trials", "0"]
+              "--budget", "120", "--tune-trials", "0", "--variants", "0"]
     first = cli("run", task, "--out", tmp_path / "first", *common)
     assert first.returncode == 0, first.stderr
     result = json.loads((tmp_path / "first" / "result.json").read_text())
@@ -67,7 +68,7 @@ def test_kb_extract_with_the_llm(scripted, tmp_path):
 def test_an_unreachable_server_leaves_the_offline_brain_in_charge(tmp_path):
     done = cli("run", EXAMPLES / "churn", "--out", tmp_path / "run", "--llm",
                "http://127.0.0.1:9/v1#nobody", "--no-llm-cache", "--llm-timeout", "1",
-               "--budget", "60", "-k", "1", "--tune-trials", "0")
+               "--budget", "60", "-k", "1", "--tune-trials", "0", "--variants", "0")
     assert done.returncode == 0, done.stderr
     result = json.loads((tmp_path / "run" / "result.json").read_text())
     assert result["valid"] and all(u["fallbacks"] for u in result["llm"].values())

@@ -96,9 +96,10 @@ def test_search_runs_an_ensemble_when_oof_says_it_helps(tmp_path):
     spec = infer_spec(task)
     linear = Instruction(title="ridge", model=(make_step("ridge"),))
     trees = Instruction(title="trees", model=(make_step("lightgbm", n_estimators=200, num_leaves=7),))
-    # No tuning trials: the ensemble is what is tested, and they would take the rest of the budget.
+    # No tuning trials or variants: the ensemble is what is tested; they would take the rest of
+    # the budget.
     outcome = Search(task, spec, tmp_path / "run",
-                     SearchSettings(budget=120, tune_trials=0)).solve([linear, trees])
+                     SearchSettings(budget=120, tune_trials=0, variants=0)).solve([linear, trees])
     ensemble = [a for a in outcome.attempts if a.move in ("blend", "stack")]
     assert len(ensemble) == 1 and ensemble[0].valid
     assert ensemble[0].move == "stack" and ensemble[0].instruction_title == "Stack of 2 solutions"
@@ -152,3 +153,60 @@ def test_the_fixed_cost_of_a_probe_is_the_quickest_probe():
     assert fixed_probe_seconds([2.3]) == STARTUP_SECONDS
     assert fixed_probe_seconds([]) == STARTUP_SECONDS
     assert fixed_probe_seconds([0.4, 0.5]) == STARTUP_SECONDS
+
+
+def test_the_ensemble_is_weighed_again_with_the_refined_leader_at_its_folds(tmp_path):
+    """run_ensemble_again: the candidates' solutions and the best refined one (here a tuning
+    trial of a 10-fold leader), every member at 10 folds; a member that can't take them (a
+    refitted final model) is left out. Nothing runs: the ensemble's start is captured."""
+    from conftest import write_task
+    from linguacodus.grading import Grade
+    from linguacodus.instruction import save_instruction
+    from linguacodus.journal import Attempt
+    from linguacodus.refinement import run_ensemble_again
+    from linguacodus.sandbox import Execution
+
+    rng = np.random.default_rng(3)
+    n = 600
+    frame = pd.DataFrame({"id": range(n), "x": rng.normal(size=n)})
+    frame["y"] = frame["x"] * 3 + rng.normal(size=n)
+    train, test = frame.iloc[:500], frame.iloc[500:].drop(columns=["y"])
+    task = load_task(write_task(tmp_path / "task", train, test,
+                                pd.DataFrame({"id": test["id"], "y": 0.0}), "Scored on RMSE."))
+    spec = infer_spec(task)
+    truth = train["y"].to_numpy()
+
+    def attempt(number, title, move, error, folds=5, refit=False, parent=None):
+        training = [make_step("kfold", n_splits=folds)]
+        if refit:
+            training.append(make_step("final_model", method="refit"))
+        instruction = Instruction(title=title, model=(make_step("ridge"),), training=tuple(training))
+        folder = f"attempts/{number:02d}"
+        save_instruction(instruction, tmp_path / "run" / folder / "instruction")
+        oof = truth + np.random.default_rng(number).normal(scale=error, size=len(truth))
+        np.save(tmp_path / "run" / folder / "oof_predictions.npy", oof)
+        execution = Execution(exit_code=0, signal=None, timed_out=False, wall_seconds=2.0,
+                              peak_memory_mb=10.0, stdout_tail="", stderr_tail="", isolation="none")
+        return Attempt(number=number, candidate=1, instruction_title=title, purpose="full",
+                       folder=folder, started_seconds=0.0, execution=execution, move=move,
+                       parent=parent, grade=Grade(valid=True, cv_score=float(
+                           np.sqrt(np.mean((oof - truth) ** 2)))))
+
+    full = [attempt(1, "a", "candidate", 1.0), attempt(2, "b", "candidate", 1.0),
+            attempt(3, "refit", "candidate", 1.0, refit=True),
+            attempt(4, "a, 10 folds", "more-folds", 0.95, folds=10, parent=1),
+            attempt(5, "a, 10 folds, tuned 1", "tune", 0.9, folds=10, parent=4)]
+    search = Search(task, spec, tmp_path / "run", SearchSettings(budget=300))
+    started = []
+    search.run_candidate = lambda index, instruction, purpose, **tree: started.append(
+        (instruction, tree)) or None
+    assert run_ensemble_again(search, full, index=9) is None
+    [(ensemble, tree)] = started
+    assert {m.title for m in ensemble.members} <= {"a, 10 folds", "b, 10 folds",
+                                                   "a, 10 folds, tuned 1"}
+    assert "a, 10 folds, tuned 1" in {m.title for m in ensemble.members}
+    assert all(m.find("kfold").param("n_splits") == 10 for m in ensemble.members)
+    assert 3 not in tree["members"] and 5 in tree["members"]
+    # Without a refined solution there is nothing new to weigh.
+    started.clear()
+    assert run_ensemble_again(search, full[:3], index=9) is None and not started

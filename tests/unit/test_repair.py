@@ -87,7 +87,8 @@ def test_unseen_category_and_fold_repairs(spec):
 def test_search_repairs_a_broken_instruction_until_it_is_valid(task_factory, tmp_path):
     task = load_task(task_factory("binary"))
     spec = infer_spec(task)
-    search = Search(task, spec, tmp_path, SearchSettings(budget=120, tune_trials=0, variants=0))  # repairs only
+    # Repairs and more folds only: no tuning trials or variants.
+    search = Search(task, spec, tmp_path, SearchSettings(budget=120, tune_trials=0, variants=0))
     outcome = search.solve([BARE])
     assert outcome.best is not None and outcome.best.valid
     attempts = outcome.attempts

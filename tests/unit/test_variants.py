@@ -194,7 +194,7 @@ def test_a_variant_counts_only_where_it_beats_its_parent_by_more_than_the_noise(
     lucky[1] = truth[1] + error[1] + np.sign(error[1]) * 0.4 * abs(error[0])
     assert np.mean(np.abs(lucky - truth)) < np.mean(np.abs(error))
     reason = within_noise(spec, pd.Series(truth), lucky, leader)
-    assert reason.startswith("within the noise of its parent (gain ")
+    assert reason.startswith("within the noise of its parent (on the raw out-of-fold predictions: gain ")
     assert "align" in within_noise(spec, pd.Series(truth), leader[:10], leader)
     # Forward folds leave rows unpredicted (NaN) in both: the gain is judged on the rest.
     gappy, better = leader.copy(), _oof(truth, 0.5, 1)
