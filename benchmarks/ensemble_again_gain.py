@@ -3,9 +3,11 @@ private answers:
 
     python benchmarks/ensemble_again_gain.py --budget 300 --split tune [--runs benchmarks/runs/linguacodus]
 
-For each task of the split with a finished run under RUNS/<budget>s/<task>/run: the members
-refinement.run_ensemble_again weighs — the candidates' solutions and the best single
-solution more folds or tuning made, every member at that solution's folds — are planned
+A move tried and not adopted: on tune at 300 s it made the result worse on average
+(benchmarks/README.md). For each task of the split with a finished run under
+RUNS/<budget>s/<task>/run: the members such a move would weigh — the candidates' solutions
+and the best single solution more folds or tuning made, every member at that solution's
+folds (a member with fewer folds runs with more in the ensemble's script) — are planned
 with ensemble.plan_ensemble on their recorded out-of-fold predictions. Where a blend or
 stack is planned, its script is compiled and run in the sandbox on the task's public files;
 its CV is graded by the harness and its submission by the bench grader on the private

@@ -48,12 +48,9 @@ def best_single(search: Search, full: Sequence[Attempt]) -> tuple[Attempt, Instr
     return max(singles, key=lambda pair: search.score_of(pair[0]).utility)
 
 
-def run_ensemble(search: Search, full: Sequence[Attempt], index: int,
-                 folds: int | None = None) -> Attempt | None:
+def run_ensemble(search: Search, full: Sequence[Attempt], index: int) -> Attempt | None:
     """Run a weighted blend of the valid solutions, or a linear stack of them, where their
-    OOF says it helps by more than the noise (ensemble.plan_ensemble). ``folds``: members
-    with fewer folds run with this many in the ensemble's script (its members must share
-    their folds); they are weighed on their own out-of-fold predictions, and cost more."""
+    OOF says it helps by more than the noise (ensemble.plan_ensemble)."""
     # The ensemble compiles its members again, so only compiler-written members qualify.
     members = [a for a in full if a.code_source == "compiler"
                and (search.run_dir / a.folder / "oof_predictions.npy").exists()]
@@ -65,17 +62,7 @@ def run_ensemble(search: Search, full: Sequence[Attempt], index: int,
         return None
     # Any ensemble runs two members at least: where even the two quickest don't fit, the
     # weighing (seconds on large data, in this process) is not started.
-    def instruction_of(attempt: Attempt) -> Instruction:
-        ran = load_instruction(search.run_dir / attempt.folder / "instruction.json")
-        return (with_more_folds(ran, folds) or ran) if folds is not None else ran
-
-    def seconds_of(attempt: Attempt) -> float:
-        ran = load_instruction(search.run_dir / attempt.folder / "instruction.json")
-        more = folds is not None and with_more_folds(ran, folds) is not None
-        return more_folds_seconds(attempt.execution.wall_seconds) if more \
-            else attempt.execution.wall_seconds
-
-    quickest = sorted(seconds_of(a) for a in members)[:2]
+    quickest = sorted(a.execution.wall_seconds for a in members)[:2]
     least = _ensemble_seconds(quickest)
     if search.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, least):
         search.on_event(f"ensemble: {least:.0f} s needed at least, {search.remaining():.0f} s "
@@ -91,14 +78,15 @@ def run_ensemble(search: Search, full: Sequence[Attempt], index: int,
         search.on_event(why_not)
         return None
     chosen = [members[i] for i in plan.members]
-    needed = _ensemble_seconds([seconds_of(a) for a in chosen])
+    needed = _ensemble_seconds([a.execution.wall_seconds for a in chosen])
     if search.remaining() - RESERVE_SECONDS < max(MIN_ATTEMPT_SECONDS, needed):
         search.on_event(f"{plan.kind}: {needed:.0f} s needed, {search.remaining():.0f} s left; skipped")
         return None
     stack = plan.kind == "stack"
     instruction = Instruction(
         title=f"{'Stack' if stack else 'Blend'} of {len(chosen)} solutions",
-        members=tuple(instruction_of(a) for a in chosen),
+        members=tuple(load_instruction(search.run_dir / a.folder / "instruction.json")
+                      for a in chosen),
         weights=plan.weights, stack=stack,
         provenance=Provenance(source="search", score=round(plan.value, 6), note=(
             "a linear model on the members' out-of-fold predictions" if stack
@@ -108,41 +96,6 @@ def run_ensemble(search: Search, full: Sequence[Attempt], index: int,
     leading = max(chosen, key=lambda a: search.score_of(a).utility)
     return search.run_candidate(index, instruction, "full", move=plan.kind, origin=leading.number,
                                 members=tuple(a.number for a in chosen))
-
-
-# The moves whose attempts the first ensemble weighs: one solution a candidate.
-ENSEMBLE_INPUTS = ("candidate", "repair", "model-fix")
-REFINEMENTS = ("more-folds", "tune", "variant")
-
-
-def run_ensemble_again(search: Search, full: Sequence[Attempt], index: int) -> Attempt | None:
-    """After tuning and the variants, the ensemble weighed again: the candidates' solutions
-    and the best single solution the refinements made (more folds, a tuning trial, a kept
-    variant), which the first ensemble could not include; every member runs with that
-    solution's folds. Where the time left covers it (a cheap leader ends its trials early);
-    the valid attempt, or None."""
-    inputs = [a for a in full if a.move in ENSEMBLE_INPUTS]
-    found = best_single(search, [a for a in full if a.move in REFINEMENTS])
-    if found is None or not inputs:
-        return None
-    refined, instruction = found
-    folds = _folds(instruction)
-
-    def folds_in_ensemble(attempt: Attempt) -> int | None:
-        ran = load_instruction(search.run_dir / attempt.folder / "instruction.json")
-        return _folds((with_more_folds(ran, folds) or ran) if folds is not None else ran)
-
-    # A member that can't take the same folds (a refitted final model) is left out.
-    inputs = [a for a in inputs if folds_in_ensemble(a) == folds]
-    if not inputs:
-        return None
-    search.on_event(f"the ensemble again, with '{refined.instruction_title}'")
-    return run_ensemble(search, [*inputs, refined], index, folds=folds)
-
-
-def _folds(instruction: Instruction) -> int | None:
-    kfold = instruction.find("kfold")
-    return int(kfold.param("n_splits")) if kfold is not None else None
 
 
 def _ensemble_seconds(walls: list[float]) -> float:

@@ -12,8 +12,7 @@
 5. Where time allows, the best single solution runs again with 10 folds, then its model's
    hyperparameters are refined, trial by trial; in the time tuning leaves, feature and
    target variants of the (tuned) leader run, each kept only where it beats the leader by
-   more than the noise; then the ensemble is weighed again with the refined leader among
-   the candidates' solutions (refinement.py).
+   more than the noise (refinement.py).
 The best CV score wins.
 """
 
@@ -41,13 +40,7 @@ from linguacodus.llm.ledger import LLMError
 from linguacodus.moves import MAX_VARIATIONS
 from linguacodus.planning import first_valid_order
 from linguacodus.publish import publish_best
-from linguacodus.refinement import (
-    run_ensemble,
-    run_ensemble_again,
-    run_more_folds,
-    run_tuning,
-    run_variations,
-)
+from linguacodus.refinement import run_ensemble, run_more_folds, run_tuning, run_variations
 from linguacodus.repair import Diagnosis, Repair, diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, bwrap_works, readonly_copy, run_script
 from linguacodus.score import Score
@@ -458,14 +451,6 @@ class Search:
                 results[record.candidate] = {"title": record.instruction_title, "status": "valid",
                                              "cv_score": record.score, "attempt": record.number}
         full.extend(varied)
-
-        # The ensemble again, with the refined leader, in the time that is left.
-        again = (None if len(candidates) + 5 in done
-                 else run_ensemble_again(self, full, index=len(candidates) + 5))
-        if again is not None:
-            results[again.candidate] = {"title": again.instruction_title, "status": "valid",
-                                        "cv_score": again.score, "attempt": again.number}
-            full.append(again)
 
         best = max(full, key=lambda a: self.score_of(a).utility) if full else None
         return SearchOutcome(
