@@ -337,7 +337,8 @@ class Search:
             if record.valid and not record.held_back:
                 finish(record.candidate, record)
             elif record.held_back:
-                continue
+                if results[record.candidate].get("status") != "valid":
+                    results[record.candidate]["status"] = f"held back: {record.held_back}"
             elif results[record.candidate].get("status") != "valid":
                 results[record.candidate]["status"] = f"failed: {record.failure()}"
         valid = [a for a in previous if a.purpose == "full" and a.valid and not a.held_back]

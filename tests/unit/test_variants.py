@@ -293,7 +293,8 @@ def test_a_held_back_variant_is_never_the_published_best_nor_picked_after_a_resu
     (tmp_path / leader.folder / "submission.csv").write_text("leader\n")
     offer = variations(_trees(), search.spec)[0]
     held = _attempt(tmp_path, 2, offer.instruction, _oof(truth, 0.5, 3), truth,
-                    move="variant", parent=1).model_copy(update={"held_back": "within the noise"})
+                    move="variant", parent=1).model_copy(update={"held_back": "within the noise",
+                                                                 "candidate": 9})
     assert held.score < leader.score  # its CV is better: only held_back keeps it out
     (tmp_path / held.folder / "submission.csv").write_text("variant\n")
     results, pending = {1: {"title": "trees"}}, {}
@@ -301,3 +302,4 @@ def test_a_held_back_variant_is_never_the_published_best_nor_picked_after_a_resu
     search._continue_from((leader, held), results, pending, lambda i, r: finished.append(r.number))
     assert finished == [1] and search.best.number == 1
     assert (tmp_path / "submission.csv").read_text() == "leader\n"
+    assert results[9] == {"title": held.instruction_title, "status": "held back: within the noise"}
