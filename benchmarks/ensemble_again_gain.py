@@ -19,45 +19,31 @@ ensemble had had the time). Writes benchmarks/results/ensemble_again_gain-<split
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from recorded import ROOT, finished_runs, normalised, replay_arguments, write_results
+from recorded import ROOT, Recorded, finished_runs, normalised, replay_arguments, write_results
 
 INPUTS, REFINEMENTS = ("candidate", "repair", "model-fix"), ("more-folds", "tune", "variant")
 
 
 def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
-    from linguacodus.bench.grader import grade_submission
     from linguacodus.codegen.compiler import compile_solution
     from linguacodus.diagnostics import predicted_rows
     from linguacodus.ensemble import plan_ensemble
     from linguacodus.grading import grade_attempt
     from linguacodus.instruction import Instruction, load_instruction
-    from linguacodus.journal import Journal
     from linguacodus.moves import more_folds_seconds, with_more_folds
     from linguacodus.sandbox import Limits, run_script
     from linguacodus.score import Score
-    from linguacodus.spec import TaskSpec
-    from linguacodus.task import load_task
     from linguacodus.timing import STARTUP_SECONDS
 
-    spec = TaskSpec.model_validate_json((run / "spec.json").read_text(encoding="utf-8"))
-    attempts = Journal.read(run / "journal.jsonl")
-    result = json.loads((run / "result.json").read_text())
-    public = data / "public"
-    task_data = load_task(public)
-    sample = pd.read_csv(public / "sample_submission.csv")
-    answers = pd.read_csv(data / "private" / "answers.csv")
-
-    def private(path: Path) -> float | None:
-        grade = grade_submission(task.meta, path, sample, answers)
-        return grade.score if grade.valid else None
+    recorded = Recorded(task, run, data)
+    spec, attempts, result = recorded.spec, recorded.attempts, recorded.result
+    public, task_data, private = recorded.public, recorded.task_data, recorded.private
 
     def score(value: float) -> Score:
         return Score(value, spec.higher_is_better)

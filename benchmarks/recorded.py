@@ -7,6 +7,8 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +22,60 @@ def normalised(reference, value: float | None) -> float | None:
 
     span = improvement(reference.best, reference.trivial, reference.higher_is_better)
     return improvement(value, reference.trivial, reference.higher_is_better) / span if span > 0 else None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One finished run folder of a task and the task's prepared data (DATA/<task>/public and
+    private): what the run understood, did and ended with, and a grader of any submission
+    on the private answers."""
+
+    task: object  # linguacodus.bench.registry's task (its meta grades)
+    run: Path
+    data: Path
+
+    @cached_property
+    def spec(self):
+        from linguacodus.spec import TaskSpec
+
+        return TaskSpec.model_validate_json((self.run / "spec.json").read_text(encoding="utf-8"))
+
+    @cached_property
+    def attempts(self) -> list:
+        from linguacodus.journal import Journal
+
+        return Journal.read(self.run / "journal.jsonl")
+
+    @cached_property
+    def result(self) -> dict:
+        return json.loads((self.run / "result.json").read_text())
+
+    @property
+    def public(self) -> Path:
+        return self.data / "public"
+
+    @cached_property
+    def task_data(self):
+        from linguacodus.task import load_task
+
+        return load_task(self.public)
+
+    @cached_property
+    def _grading(self):
+        import pandas as pd
+
+        return (pd.read_csv(self.public / "sample_submission.csv"),
+                pd.read_csv(self.data / "private" / "answers.csv"))
+
+    def private(self, path: Path) -> float | None:
+        """The bench grader's score of a submission on the private answers; None if invalid
+        or missing."""
+        from linguacodus.bench.grader import grade_submission
+
+        if not Path(path).is_file():
+            return None
+        grade = grade_submission(self.task.meta, path, *self._grading)
+        return grade.score if grade.valid else None
 
 
 def finished_runs(split: str, budget: int, runs: Path, tasks: list[str] | None = None

@@ -19,43 +19,29 @@ had left; every other move (more folds, tuning) is the run's.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from recorded import ROOT, finished_runs, normalised, replay_arguments, write_results
+from recorded import ROOT, Recorded, finished_runs, normalised, replay_arguments, write_results
 
 ENSEMBLE_INPUT_MOVES = ("candidate", "repair", "model-fix")
 
 
 def replay(task, run: Path, data: Path, reference) -> dict:
-    from linguacodus.bench.grader import grade_submission
     from linguacodus.codegen.compiler import compile_solution
     from linguacodus.diagnostics import predicted_rows
     from linguacodus.ensemble import plan_ensemble
     from linguacodus.grading import grade_attempt
     from linguacodus.instruction import Instruction, load_instruction
-    from linguacodus.journal import Journal
     from linguacodus.sandbox import Limits, run_script
     from linguacodus.score import Score
-    from linguacodus.spec import TaskSpec
-    from linguacodus.task import load_task
 
-    spec = TaskSpec.model_validate_json((run / "spec.json").read_text(encoding="utf-8"))
-    attempts = Journal.read(run / "journal.jsonl")
-    result = json.loads((run / "result.json").read_text())
-    public = data / "public"
-    task_data = load_task(public)
-    sample = pd.read_csv(public / "sample_submission.csv")
-    answers = pd.read_csv(data / "private" / "answers.csv")
-
-    def private(path: Path) -> float | None:
-        grade = grade_submission(task.meta, path, sample, answers)
-        return grade.score if grade.valid else None
+    recorded = Recorded(task, run, data)
+    spec, attempts, result = recorded.spec, recorded.attempts, recorded.result
+    public, task_data, private = recorded.public, recorded.task_data, recorded.private
 
     ensembles = [a for a in attempts if a.move in ("blend", "stack")]
     row = {"run_final_cv": result.get("cv_score"),

@@ -16,26 +16,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from recorded import ROOT, finished_runs, normalised, replay_arguments, write_results
+from recorded import ROOT, Recorded, finished_runs, normalised, replay_arguments, write_results
 
 
 def replay(task, run: Path, data: Path, reference) -> dict | None:
-    from linguacodus.bench.grader import grade_submission
-    from linguacodus.journal import Journal
     from linguacodus.moves import within_noise
     from linguacodus.score import Score
-    from linguacodus.spec import TaskSpec
-    from linguacodus.task import load_task
 
-    spec = TaskSpec.model_validate_json((run / "spec.json").read_text(encoding="utf-8"))
-    attempts = Journal.read(run / "journal.jsonl")
-    sample = pd.read_csv(data / "public" / "sample_submission.csv")
-    answers = pd.read_csv(data / "private" / "answers.csv")
-
-    def private(path: Path) -> float | None:
-        grade = grade_submission(task.meta, path, sample, answers)
-        return grade.score if grade.valid else None
+    recorded = Recorded(task, run, data)
+    spec, attempts, private = recorded.spec, recorded.attempts, recorded.private
 
     valid = [a for a in attempts if a.purpose == "full" and a.valid]
     best = max(valid, key=lambda a: Score(a.score, spec.higher_is_better).utility, default=None)
@@ -44,7 +33,7 @@ def replay(task, run: Path, data: Path, reference) -> dict | None:
     untuned = max((a for a in valid if a.move != "tune"),
                   key=lambda a: Score(a.score, spec.higher_is_better).utility)
     leader = next(a for a in attempts if a.number == best.parent)
-    target = load_task(data / "public").train[spec.target]
+    target = recorded.task_data.train[spec.target]
     truth = target[target.notna()].reset_index(drop=True)
     reason = within_noise(spec, truth, np.load(run / best.folder / "oof_predictions.npy"),
                           np.load(run / leader.folder / "oof_predictions.npy"))

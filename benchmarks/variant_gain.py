@@ -22,14 +22,12 @@ have had left; the run may have ended with tuning trials to spare or with none l
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-from recorded import ROOT, finished_runs, normalised, replay_arguments, write_results
+from recorded import ROOT, Recorded, finished_runs, normalised, replay_arguments, write_results
 
 LEADER_MOVES = ("candidate", "repair", "model-fix", "more-folds", "tune")
 
@@ -37,27 +35,16 @@ LEADER_MOVES = ("candidate", "repair", "model-fix", "more-folds", "tune")
 def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
     import numpy as np
 
-    from linguacodus.bench.grader import grade_submission
     from linguacodus.codegen.compiler import compile_solution
     from linguacodus.grading import grade_attempt
     from linguacodus.instruction import load_instruction
-    from linguacodus.journal import Journal
     from linguacodus.moves import MAX_VARIATIONS, variations, within_noise
     from linguacodus.sandbox import Limits, run_script
     from linguacodus.score import Score
-    from linguacodus.spec import TaskSpec
-    from linguacodus.task import load_task
 
-    spec = TaskSpec.model_validate_json((run / "spec.json").read_text(encoding="utf-8"))
-    attempts = Journal.read(run / "journal.jsonl")
-    public = data / "public"
-    task_data = load_task(public)
-    sample = pd.read_csv(public / "sample_submission.csv")
-    answers = pd.read_csv(data / "private" / "answers.csv")
-
-    def private(path: Path) -> float | None:
-        grade = grade_submission(task.meta, path, sample, answers)
-        return grade.score if grade.valid else None
+    recorded = Recorded(task, run, data)
+    spec, attempts, result = recorded.spec, recorded.attempts, recorded.result
+    public, task_data, private = recorded.public, recorded.task_data, recorded.private
 
     def score(value: float) -> Score:
         return Score(value, spec.higher_is_better)
@@ -66,7 +53,6 @@ def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
                if a.purpose == "full" and a.valid and a.code_source == "compiler"
                and a.move in LEADER_MOVES]
     singles = [(a, i) for a, i in singles if not i.is_blend]
-    result = json.loads((run / "result.json").read_text())
     run_cv = result.get("cv_score")
     run_test = private(run / "submission.csv") if (run / "submission.csv").is_file() else None
     row = {"leader": None, "variants": [], "leader_cv": None, "leader_test": None,
