@@ -31,19 +31,16 @@ INPUTS, REFINEMENTS = ("candidate", "repair", "model-fix"), ("more-folds", "tune
 
 
 def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
-    from linguacodus.codegen.compiler import compile_solution
     from linguacodus.diagnostics import predicted_rows
     from linguacodus.ensemble import plan_ensemble
-    from linguacodus.grading import grade_attempt
     from linguacodus.instruction import Instruction, load_instruction
     from linguacodus.moves import more_folds_seconds, with_more_folds
-    from linguacodus.sandbox import Limits, run_script
     from linguacodus.score import Score
     from linguacodus.timing import STARTUP_SECONDS
 
     recorded = Recorded(task, run, data)
     spec, attempts, result = recorded.spec, recorded.attempts, recorded.result
-    public, task_data, private = recorded.public, recorded.task_data, recorded.private
+    task_data, private = recorded.task_data, recorded.private
 
     def score(value: float) -> Score:
         return Score(value, spec.higher_is_better)
@@ -95,8 +92,7 @@ def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
     ensemble = Instruction(title="again", stack=plan.kind == "stack", weights=plan.weights,
                            members=tuple(in_ensemble(a) for a in chosen))
     folder = scratch / task.meta.id
-    execution = run_script(compile_solution(spec, ensemble).script, folder, public, Limits(900))
-    grade = grade_attempt(spec, folder, task_data.train, task_data.sample_submission)
+    execution, grade = recorded.run_instruction(ensemble, folder)
     row["seconds"] = execution.wall_seconds
     if execution.ok and grade.valid:
         row.update(cv=grade.cv_score, test=private(folder / "submission.csv"))

@@ -67,6 +67,18 @@ class Recorded:
         return (pd.read_csv(self.public / "sample_submission.csv"),
                 pd.read_csv(self.data / "private" / "answers.csv"))
 
+    def run_instruction(self, instruction, folder: Path, seconds: float = 900):
+        """(execution, grade): the instruction compiled for the task, run in the sandbox on
+        its public files in ``folder`` and graded by the harness, as a search's attempt."""
+        from linguacodus.codegen.compiler import compile_solution
+        from linguacodus.grading import grade_attempt
+        from linguacodus.sandbox import Limits, run_script
+
+        execution = run_script(compile_solution(self.spec, instruction).script, folder,
+                               self.public, Limits(seconds))
+        return execution, grade_attempt(self.spec, folder, self.task_data.train,
+                                        self.task_data.sample_submission)
+
     def private(self, path: Path) -> float | None:
         """The bench grader's score of a submission on the private answers; None if invalid
         or missing."""

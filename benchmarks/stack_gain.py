@@ -31,17 +31,14 @@ ENSEMBLE_INPUT_MOVES = ("candidate", "repair", "model-fix")
 
 
 def replay(task, run: Path, data: Path, reference) -> dict:
-    from linguacodus.codegen.compiler import compile_solution
     from linguacodus.diagnostics import predicted_rows
     from linguacodus.ensemble import plan_ensemble
-    from linguacodus.grading import grade_attempt
     from linguacodus.instruction import Instruction, load_instruction
-    from linguacodus.sandbox import Limits, run_script
     from linguacodus.score import Score
 
     recorded = Recorded(task, run, data)
     spec, attempts, result = recorded.spec, recorded.attempts, recorded.result
-    public, task_data, private = recorded.public, recorded.task_data, recorded.private
+    task_data, private = recorded.task_data, recorded.private
 
     ensembles = [a for a in attempts if a.move in ("blend", "stack")]
     row = {"run_final_cv": result.get("cv_score"),
@@ -70,9 +67,7 @@ def replay(task, run: Path, data: Path, reference) -> dict:
                             weights=plan.weights)
         with tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch) / "stack"
-            execution = run_script(compile_solution(spec, stack).script, folder, public,
-                                   Limits(900))
-            grade = grade_attempt(spec, folder, task_data.train, task_data.sample_submission)
+            execution, grade = recorded.run_instruction(stack, folder)
             row["stack_seconds"] = execution.wall_seconds
             if execution.ok and grade.valid:
                 row["stack_cv"] = grade.cv_score

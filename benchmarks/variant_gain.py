@@ -35,16 +35,13 @@ LEADER_MOVES = ("candidate", "repair", "model-fix", "more-folds", "tune")
 def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
     import numpy as np
 
-    from linguacodus.codegen.compiler import compile_solution
-    from linguacodus.grading import grade_attempt
     from linguacodus.instruction import load_instruction
     from linguacodus.moves import MAX_VARIATIONS, variations, within_noise
-    from linguacodus.sandbox import Limits, run_script
     from linguacodus.score import Score
 
     recorded = Recorded(task, run, data)
     spec, attempts, result = recorded.spec, recorded.attempts, recorded.result
-    public, task_data, private = recorded.public, recorded.task_data, recorded.private
+    task_data, private = recorded.task_data, recorded.private
 
     def score(value: float) -> Score:
         return Score(value, spec.higher_is_better)
@@ -76,9 +73,7 @@ def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
         offer = offers[0]
         tried.add(offer.operation)
         folder = scratch / f"{task.meta.id}-{number}"
-        execution = run_script(compile_solution(spec, offer.instruction).script, folder, public,
-                               Limits(900))
-        grade = grade_attempt(spec, folder, task_data.train, task_data.sample_submission)
+        execution, grade = recorded.run_instruction(offer.instruction, folder)
         entry = {"change": offer.change, "seconds": execution.wall_seconds,
                  "leader_seconds": leader.execution.wall_seconds, "cv": None, "test": None}
         if execution.ok and grade.valid:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from linguacodus.instruction import Instruction, Provenance, Step, make_step
 from linguacodus.ops import OPERATIONS, model_operations
+from linguacodus.ops.log_target import LOG_SCALE_METRICS
 from linguacodus.spec import ColumnRole, TaskSpec
 
-_LOG_METRICS = {"rmsle", "rmse_log"}
+_LOG_METRICS = LOG_SCALE_METRICS
 _WEIGHTED_METRICS = {"f1", "f1_macro", "qwk"}
 # A categorical column with at least this many values also gives each value's row share:
 # too many levels for one-hot or native splits to learn each one.

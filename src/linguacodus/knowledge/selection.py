@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from linguacodus.instruction import Instruction, make_step
 from linguacodus.ops import OPERATIONS, sentence_embeddings
+from linguacodus.ops.log_target import LOG_SCALE_METRICS
 from linguacodus.spec import ColumnRole, TaskSpec
 
-_LOG_METRICS = {"rmsle", "rmse_log"}
+_LOG_METRICS = LOG_SCALE_METRICS
 _THRESHOLD_METRICS = {"f1", "f1_macro", "qwk"}
 _ROBUST_METRICS = {"mae", "mape"}
 # Above this many rows LightGBM stops on an inner hold-out, with room for more trees, so that

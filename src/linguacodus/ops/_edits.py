@@ -50,7 +50,19 @@ def fewer_trees(op: str) -> dict[str, Fix]:
     return {"timeout": fix, "out_of_memory": fix}
 
 
-LINEAR_MODELS = ("ridge", "logistic_regression")
+
+def is_linear(instruction: Instruction) -> bool:
+    """Whether the instruction's model is of the linear family (ridge, logistic regression)."""
+    from linguacodus.ops import OPERATIONS
+
+    operation = OPERATIONS.get(instruction.model_step().op or "")
+    return operation is not None and operation.family == "linear"
+
+
+def dropped_columns(instruction: Instruction) -> set[str]:
+    """The columns the instruction's drop_columns step removes."""
+    drop = instruction.find("drop_columns")
+    return set(drop.param("columns")) if drop is not None else set()
 
 
 def with_numbers_prepared(instruction: Instruction) -> Instruction:
@@ -58,7 +70,7 @@ def with_numbers_prepared(instruction: Instruction) -> Instruction:
     lacks them: a step that adds numeric features (text statistics, date parts, value
     frequencies) to a model that read only words would otherwise hand it raw counts and
     missing values."""
-    if instruction.model_step().op not in LINEAR_MODELS:
+    if not is_linear(instruction):
         return instruction
     for op in ("impute_numeric", "scale_numeric"):
         if instruction.find(op) is None:

@@ -7,7 +7,7 @@ say something its code does not (a common brand, a rare agent)."""
 
 from linguacodus.codegen.literals import assign
 from linguacodus.errors import InstructionError
-from linguacodus.ops._edits import add, make, replace, with_numbers_prepared
+from linguacodus.ops._edits import add, dropped_columns, make, replace, with_numbers_prepared
 from linguacodus.ops.base import FeatureCode, Operation, names
 
 MOVE_LEVELS = 10
@@ -16,9 +16,7 @@ MOVE_LEVELS = 10
 def _check(step, spec, instruction) -> None:
     from linguacodus.spec import ColumnRole
 
-    drop = instruction.find("drop_columns")
-    dropped = set(drop.param("columns")) if drop is not None else set()
-    categorical = set(spec.columns_with(ColumnRole.CATEGORICAL)) - dropped
+    categorical = set(spec.columns_with(ColumnRole.CATEGORICAL)) - dropped_columns(instruction)
     wrong = [c for c in step.param("columns") if c not in categorical]
     if wrong:
         raise InstructionError("frequency_encoding names column(s) that are not categorical "
@@ -46,8 +44,7 @@ def _features(step, layout) -> FeatureCode:
 def _variant(instruction, spec):
     from linguacodus.spec import ColumnRole
 
-    drop = instruction.find("drop_columns")
-    dropped = set(drop.param("columns")) if drop is not None else set()
+    dropped = dropped_columns(instruction)
     step = instruction.find("frequency_encoding")
     have = list(step.param("columns")) if step is not None else []
     more = [c for c in spec.columns_with(ColumnRole.CATEGORICAL)

@@ -13,7 +13,7 @@ an LLM, and solutions that extraction reads (PolynomialFeatures), use it.
 """
 
 from linguacodus.errors import InstructionError
-from linguacodus.ops._edits import LINEAR_MODELS, add, make
+from linguacodus.ops._edits import add, dropped_columns, is_linear, make
 from linguacodus.ops.base import MatrixCode, Operation
 from linguacodus.spec import ColumnRole
 
@@ -42,7 +42,7 @@ def _check(step, spec, instruction) -> None:
     if instruction.find("sentence_embeddings") is not None:
         raise InstructionError("numeric_interactions can't be combined with sentence embeddings "
                                "(products of hundreds of dimensions)")
-    if instruction.model_step().op not in ("ridge", "logistic_regression"):
+    if not is_linear(instruction):
         raise InstructionError("numeric_interactions is for linear models (ridge, "
                                "logistic_regression); tree models find interactions themselves")
     encode = instruction.find("encode_categorical")
@@ -54,11 +54,9 @@ def _variant(instruction, spec):
     """Offered to a linear leader that lacks it and has numeric features to multiply; its
     own check (few enough of them, matrix preprocessing) decides the rest when the move is
     validated."""
-    if instruction.find("numeric_interactions") is not None or \
-            instruction.model_step().op not in LINEAR_MODELS:
+    if instruction.find("numeric_interactions") is not None or not is_linear(instruction):
         return None
-    drop = instruction.find("drop_columns")
-    dropped = set(drop.param("columns")) if drop is not None else set()
+    dropped = dropped_columns(instruction)
     numeric = [c for c in spec.columns_with(ColumnRole.NUMERIC) if c not in dropped]
     derived = [op for op in ("datetime_features", "text_statistics", "frequency_encoding")
                if instruction.find(op) is not None]
