@@ -32,7 +32,7 @@ from linguacodus.llm.config import (
     default_cache_dir,
     parse_price,
 )
-from linguacodus.moves import MAX_VARIATIONS
+from linguacodus.moves import MAX_REPEATS, MAX_VARIATIONS
 from linguacodus.resume import resume_task
 from linguacodus.runner import RunInterrupted, load, plan_task, prepare_run_dir, run_task
 from linguacodus.sandbox import why_unsandboxed
@@ -80,6 +80,11 @@ Variants = Annotated[int, typer.Option(
     help="At most this many feature and target variants of the leader (value frequencies, "
          "text statistics, date parts, pairwise products for a linear model, the log target "
          "added or taken out), each a full CV run kept where it beats the leader; 0: none.")]
+Repeats = Annotated[int, typer.Option(
+    "--repeats", min=1,
+    help="Last, in the time left: the leader's folds drawn up to this many times with other "
+         "seeds, each row's out-of-fold prediction and the test predictions the mean of the "
+         "models; kept where its CV score is the best. 1: folds drawn once, no such run.")]
 _PANEL = "LLM brain (absent: the offline brain)"
 Llm = Annotated[str | None, typer.Option(
     "--llm", rich_help_panel=_PANEL,
@@ -220,7 +225,8 @@ def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.
         llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
         no_llm_cache: NoLlmCache = False, llm_propose: LlmPropose = "few-shot",
         llm_fixes: LlmFixes = 2, resume: Resume = None, tune_trials: TuneTrials = MAX_TRIALS,
-        variants: Variants = MAX_VARIATIONS, require_sandbox: RequireSandbox = False) -> None:
+        variants: Variants = MAX_VARIATIONS, repeats: Repeats = MAX_REPEATS,
+        require_sandbox: RequireSandbox = False) -> None:
     """Plan, write, run, repair and grade a solution; write submission.csv and result.json.
 
     Ctrl-C stops it and prints how to continue; `--resume RUN_DIR` continues a stopped,
@@ -232,7 +238,7 @@ def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.
     _check_backend(kb_backend)
     _check_sandbox(require_sandbox)
     settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb,
-                              tune_trials=tune_trials, variants=variants)
+                              tune_trials=tune_trials, variants=variants, repeats=repeats)
     try:
         with console.status("starting") as status:
             if resume is not None:
@@ -306,11 +312,11 @@ def code(task_dir: TaskDir,
          llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
          llm_price: LlmPrice = None, llm_timeout: LlmTimeout = 120.0, llm_cache: LlmCache = None,
          no_llm_cache: NoLlmCache = False, llm_fixes: LlmFixes = 2,
-         tune_trials: TuneTrials = 0, variants: Variants = 0,
+         tune_trials: TuneTrials = 0, variants: Variants = 0, repeats: Repeats = 1,
          require_sandbox: RequireSandbox = False) -> None:
     """Write the script for an (edited) instruction, then run, repair and grade it (and, with
-    --variants or --tune-trials, try feature and target variants of it or refine its model's
-    hyperparameters in the time left)."""
+    --variants, --tune-trials or --repeats, try feature and target variants of it, refine its
+    model's hyperparameters or draw its folds again in the time left)."""
     brain = _brain(llm, llm_stage, max_calls, max_cost, llm_price, llm_timeout, llm_cache,
                    no_llm_cache, fixes=llm_fixes, only=("understand", "code", "fix"))
     if brain.uses_llm and not execute:
@@ -334,7 +340,7 @@ def code(task_dir: TaskDir,
             return
         _check_sandbox(require_sandbox)
         settings = SearchSettings(budget=budget, seed=seed, memory_mb=memory_mb,
-                                  tune_trials=tune_trials, variants=variants)
+                                  tune_trials=tune_trials, variants=variants, repeats=repeats)
         with console.status("starting") as status:
             result, run_dir = run_task(task_dir, out, settings, instructions=[chosen],
                                        on_event=_printer(status), llm=brain)

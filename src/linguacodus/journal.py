@@ -20,9 +20,10 @@ Purpose = Literal["full", "probe"]
 # repair of the parent's failure; model-fix: the model's fix of its own failed script;
 # blend: the weighted blend of ``members``; more-folds: the parent (the leader) with 10 folds;
 # tune: the parent (the leader) with model parameters that Optuna proposed; variant: the
-# parent (the leader) with a feature or target step added, widened or taken out.
+# parent (the leader) with a feature or target step added, widened or taken out; repeats: the
+# parent (the leader) with its folds drawn several times with other seeds.
 Move = Literal["candidate", "probe", "repair", "model-fix", "blend", "stack", "more-folds", "tune",
-               "variant"]
+               "variant", "repeats"]
 
 
 class Attempt(BaseModel):

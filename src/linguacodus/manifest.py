@@ -30,6 +30,7 @@ class RunManifest(BaseModel):
     isolation: str | None = None  # set with planning_seconds: what the search ran under
     tune_trials: int | None = None  # None: a run from before tuning (it tunes by default)
     variants: int | None = None  # None: a run from before variants (it tries none)
+    repeats: int | None = None  # None: a run from before repeated folds (it draws them once)
 
 
 def write_manifest(run_dir: Path, manifest: RunManifest) -> None:

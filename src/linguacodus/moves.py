@@ -6,6 +6,13 @@ score is comparable with the 5-fold one's (each row is predicted by models that 
 it), so the search keeps whichever scores better. It costs about twice the fitting, so it
 runs only where the time left covers that.
 
+Repeated folds for the leader, the last move: its shuffled folds drawn again with other
+seeds, each row's out-of-fold prediction the mean of the repeats' models that never saw it
+and the test predictions every model's mean. Its CV score is comparable with the leader's
+too; averaging models fitted on different rows lowers the variance of the predictions, so
+small and noisy tasks gain most, and those are the ones that end with time to spare. As
+many repeats as the time left covers, at most ``SearchSettings.repeats``.
+
 Feature and target moves: each operation may offer the leader a variant of itself
 (``Operation.variant``: value frequencies for more categorical columns, text statistics,
 date parts, pairwise products for a linear model, the log target added or taken out).
@@ -32,6 +39,7 @@ from linguacodus.errors import InstructionError
 from linguacodus.instruction import Instruction, make_step
 from linguacodus.ops import OPERATIONS
 from linguacodus.spec import TaskSpec
+from linguacodus.timing import STARTUP_SECONDS
 
 MORE_FOLDS = 10
 # The 10-fold run's wall time against the 5-fold run's: twice the fits on 9/8 of the rows,
@@ -41,6 +49,11 @@ MORE_FOLDS_COST = 2.4
 VARIANT_COST = 1.3
 VARIANT_TIMEOUT = 3.0  # a variant is stopped after this multiple of the leader's run
 MAX_VARIATIONS = 3  # at most this many variants a run: each costs a leader's run
+MAX_REPEATS = 3  # the leader's folds drawn at most this many times (1: once, no move)
+# A repeated run's fitting against the leader's, per repeat: the same folds' work again on
+# other rows, plus a margin; start-up and reading are paid once.
+REPEAT_COST = 1.1
+REPEATS_TIMEOUT = 1.5  # a repeated run is stopped after this multiple of its expected time
 
 
 def with_more_folds(instruction: Instruction, folds: int = MORE_FOLDS) -> Instruction | None:
@@ -63,6 +76,39 @@ def with_more_folds(instruction: Instruction, folds: int = MORE_FOLDS) -> Instru
 def more_folds_seconds(wall_seconds: float) -> float:
     """What the run with more folds is expected to take, from the leader's wall time."""
     return MORE_FOLDS_COST * wall_seconds
+
+
+def with_repeats(instruction: Instruction, spec: TaskSpec, repeats: int) -> Instruction | None:
+    """The instruction with its folds drawn ``repeats`` times, or None where that can't
+    change anything: a blend (its members have their folds), no kfold step, as many
+    repeats already, or folds that can't be drawn again (forward in time, grouped without
+    stratification) or a final model refitted on every row (kfold's own check says which)."""
+    if instruction.is_blend or repeats < 2:
+        return None
+    kfold = instruction.find("kfold")
+    if kfold is None or int(kfold.param("repeats")) >= repeats:
+        return None
+    more = make_step("kfold", **{**kfold.params, "repeats": repeats})
+    training = tuple(more if step.op == "kfold" else step for step in instruction.training)
+    repeated = instruction.model_copy(update={"title": f"{instruction.title}, folds drawn {repeats}×",
+                                              "training": training})
+    try:
+        resolve_layout(spec, repeated, CompileOptions())
+    except InstructionError:
+        return None
+    return repeated
+
+
+def repeats_seconds(wall_seconds: float, repeats: int) -> float:
+    """What the leader's run with its folds drawn ``repeats`` times is expected to take."""
+    return STARTUP_SECONDS + REPEAT_COST * repeats * max(0.0, wall_seconds - STARTUP_SECONDS)
+
+
+def affordable_repeats(wall_seconds: float, seconds_left: float, most: int) -> int:
+    """The most repeats (2 to ``most``) whose expected time fits in ``seconds_left``; 0 where
+    not even two do."""
+    fitting = [r for r in range(2, most + 1) if repeats_seconds(wall_seconds, r) <= seconds_left]
+    return max(fitting, default=0)
 
 
 @dataclass(frozen=True)

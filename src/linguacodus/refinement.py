@@ -3,7 +3,8 @@ a linear stack of them, where their out-of-fold predictions say it helps by more
 noise (ensemble.py, stacking.py); the best single solution again with more folds (moves.py);
 then its model's hyperparameters refined trial by trial (tuning.py); then, in the time tuning
 leaves (a cheap leader ends its trials early), feature and target variants of the leader,
-each kept only where it beats the leader by more than the noise (moves.py).
+each kept only where it beats the leader by more than the noise (moves.py); last, the
+leader with its folds drawn again with other seeds, as often as the time left covers.
 
 Each is a function of the search (search.py), which owns the clock, the attempts and the
 journal; these decide what to run and whether the time left covers it. The clock is the
@@ -22,12 +23,16 @@ from linguacodus.ensemble import plan_ensemble
 from linguacodus.instruction import Instruction, Provenance, load_instruction
 from linguacodus.journal import Attempt
 from linguacodus.moves import (
+    REPEATS_TIMEOUT,
     VARIANT_TIMEOUT,
+    affordable_repeats,
     changed_operations,
     more_folds_seconds,
+    repeats_seconds,
     variant_seconds,
     variations,
     with_more_folds,
+    with_repeats,
     within_noise,
 )
 from linguacodus.timing import MIN_ATTEMPT_SECONDS, RESERVE_SECONDS, STARTUP_SECONDS
@@ -37,11 +42,15 @@ if TYPE_CHECKING:
     from linguacodus.search import Search
 
 
-def best_single(search: Search, full: Sequence[Attempt]) -> tuple[Attempt, Instruction] | None:
+def best_single(search: Search, full: Sequence[Attempt],
+                leaving_out: frozenset[str] = frozenset({"repeats"})
+                ) -> tuple[Attempt, Instruction] | None:
     """The best valid compiler-written solution that is not a blend, with its instruction
-    (the attempt's own copy: what ran)."""
+    (the attempt's own copy: what ran), leaving out the attempts of these moves: a leader
+    with repeated folds is the last move's, never one the others build on (a resumed run's
+    ``full`` may hold it)."""
     singles = [(a, load_instruction(search.run_dir / a.folder / "instruction.json"))
-               for a in full if a.code_source == "compiler"]
+               for a in full if a.code_source == "compiler" and a.move not in leaving_out]
     singles = [(a, i) for a, i in singles if not i.is_blend]
     if not singles:
         return None
@@ -193,7 +202,7 @@ def run_tuning(search: Search, full: Sequence[Attempt], index: int,
     valid ones. A resumed run's earlier trials of the same leader (``previous``) are told
     to the study first, so it goes on where it stopped. Variants come after tuning: a
     resumed run's variants are not the leader tuning goes on with."""
-    found = (best_single(search, [a for a in full if a.move != "variant"])
+    found = (best_single(search, full, leaving_out=frozenset({"variant", "repeats"}))
              if search.settings.tune_trials > 0 else None)
     if found is None:
         return []
@@ -230,3 +239,28 @@ def run_tuning(search: Search, full: Sequence[Attempt], index: int,
         if record.valid:
             trials.append(record)
     return trials
+
+
+def run_repeats(search: Search, full: Sequence[Attempt], index: int) -> Attempt | None:
+    """The best single solution (tuned or varied, where those ran) with its folds drawn as
+    many times as the time left covers, at most ``SearchSettings.repeats``; the valid
+    attempt, or None. Its CV score stands against the others' like any solution's."""
+    most = search.settings.repeats
+    found = best_single(search, full) if most > 1 else None
+    if found is None:
+        return None
+    leader, instruction = found
+    left = search.remaining() - RESERVE_SECONDS
+    repeats = affordable_repeats(leader.execution.wall_seconds, left, most)
+    repeated = with_repeats(instruction, search.spec, repeats or most)
+    if repeated is None:
+        return None
+    if repeats == 0 or left < MIN_ATTEMPT_SECONDS:
+        needed = repeats_seconds(leader.execution.wall_seconds, 2)
+        search.on_event(f"repeated folds for '{leader.instruction_title}': about {needed:.0f} s "
+                        f"for two draws, {left:.0f} s left; skipped")
+        return None
+    search.on_event(f"the leader's folds drawn {repeats} times: '{leader.instruction_title}'")
+    timeout = min(left, REPEATS_TIMEOUT * repeats_seconds(leader.execution.wall_seconds, repeats))
+    record = search.attempt(index, repeated, "full", timeout, parent=leader.number, move="repeats")
+    return record if record.valid else None

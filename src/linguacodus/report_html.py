@@ -132,7 +132,8 @@ def _node_text(attempt: Attempt) -> str:
     what = {"candidate": "", "probe": "probe", "repair": "repair", "model-fix": "model fix",
             "blend": f"blend of #{', #'.join(map(str, attempt.members))}" if attempt.members else "blend",
             "stack": f"stack of #{', #'.join(map(str, attempt.members))}",
-            "more-folds": "more folds", "tune": "tuning trial", "variant": "variant"}[attempt.move]
+            "more-folds": "more folds", "tune": "tuning trial", "variant": "variant",
+            "repeats": "repeated folds"}[attempt.move]
     result = f"CV {attempt.score:.5g}" if attempt.valid else (attempt.failure() or "")
     if attempt.held_back:
         result += ", held back"

@@ -98,7 +98,7 @@ def resume_task(run_dir: Path, on_event: Callable[[str], None] = lambda message:
                               memory_mb=manifest.memory_mb, probe_rows=manifest.probe_rows,
                               **({} if manifest.tune_trials is None
                                  else {"tune_trials": manifest.tune_trials}),
-                              variants=manifest.variants or 0)
+                              variants=manifest.variants or 0, repeats=manifest.repeats or 1)
     brain = Brain(llm, run_dir / "llm_calls.jsonl" if llm.uses_llm else None, on_event)
     started = time.monotonic() - spent  # wall_seconds: both sessions' working time
     brain.ledger.deadline = started + manifest.budget

@@ -208,7 +208,8 @@ def run_task(task_dir: Path, out: Path | None, settings: SearchSettings, k: int 
     manifest = RunManifest(task_dir=str(Path(task_dir).resolve()), budget=settings.budget,
                            seed=settings.seed, memory_mb=settings.memory_mb,
                            probe_rows=settings.probe_rows, k=k, started_at=round(started_at, 3),
-                           tune_trials=settings.tune_trials, variants=settings.variants)
+                           tune_trials=settings.tune_trials, variants=settings.variants,
+                           repeats=settings.repeats)
     write_manifest(run_dir, manifest)
     try:
         return _plan_and_search(task, rules, run_dir, manifest, settings, instructions, on_event,
@@ -285,7 +286,7 @@ def search_and_finish(task: TaskData, spec: TaskSpec, run_dir: Path, candidates:
     search = Search(task, spec, run_dir, SearchSettings(
         budget=settings.budget - planning_seconds, seed=settings.seed,
         memory_mb=settings.memory_mb, probe_rows=settings.probe_rows, isolation=isolation,
-        tune_trials=settings.tune_trials, variants=settings.variants),
+        tune_trials=settings.tune_trials, variants=settings.variants, repeats=settings.repeats),
         on_event=on_event, brain=brain, elapsed_before=search_seconds)
     outcome = search.solve(candidates, previous=previous)
     if outcome.first_valid_seconds is not None:  # the search's clock starts after planning

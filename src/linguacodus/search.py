@@ -12,7 +12,8 @@
 5. Where time allows, the best single solution runs again with 10 folds, then its model's
    hyperparameters are refined, trial by trial; in the time tuning leaves, feature and
    target variants of the (tuned) leader run, each kept only where it beats the leader by
-   more than the noise (refinement.py).
+   more than the noise (refinement.py); last, the leader's folds are drawn again with
+   other seeds, as often as the time left covers, its models' predictions averaged.
 The best CV score wins.
 """
 
@@ -37,10 +38,16 @@ from linguacodus.instruction import (
 )
 from linguacodus.journal import Attempt, Journal, Move, Purpose
 from linguacodus.llm.ledger import LLMError
-from linguacodus.moves import MAX_VARIATIONS
+from linguacodus.moves import MAX_REPEATS, MAX_VARIATIONS
 from linguacodus.planning import first_valid_order
 from linguacodus.publish import publish_best
-from linguacodus.refinement import run_ensemble, run_more_folds, run_tuning, run_variations
+from linguacodus.refinement import (
+    run_ensemble,
+    run_more_folds,
+    run_repeats,
+    run_tuning,
+    run_variations,
+)
 from linguacodus.repair import Diagnosis, Repair, diagnose, propose_repair
 from linguacodus.sandbox import Isolation, Limits, bwrap_works, readonly_copy, run_script
 from linguacodus.score import Score
@@ -72,6 +79,7 @@ class SearchSettings:
     isolation: Isolation | None = None  # None: bubblewrap where it works
     tune_trials: int = MAX_TRIALS  # at most this many tuning trials of the leader; 0: none
     variants: int = MAX_VARIATIONS  # at most this many feature and target variants; 0: none
+    repeats: int = MAX_REPEATS  # the leader's folds drawn at most this many times; 1: once
 
 
 class CandidateResult(BaseModel):
@@ -452,6 +460,14 @@ class Search:
                 results[record.candidate] = {"title": record.instruction_title, "status": "valid",
                                              "cv_score": record.score, "attempt": record.number}
         full.extend(varied)
+
+        # The leader's folds drawn again with other seeds, in the time the rest leaves.
+        repeated = (None if len(candidates) + 5 in done
+                    else run_repeats(self, full, index=len(candidates) + 5))
+        if repeated is not None:
+            results[repeated.candidate] = {"title": repeated.instruction_title, "status": "valid",
+                                           "cv_score": repeated.score, "attempt": repeated.number}
+            full.append(repeated)
 
         best = max(full, key=lambda a: self.score_of(a).utility) if full else None
         return SearchOutcome(

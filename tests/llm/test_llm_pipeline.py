@@ -23,7 +23,7 @@ def run(tmp_path, config, k=1, budget=60.0):
     task_dir = make_task(tmp_path, "binary_proba", n=240)
     # No tuning trials or variants: the model's stages are tested; they would take the rest of the
     # budget.
-    settings = SearchSettings(budget=budget, tune_trials=0, variants=0)
+    settings = SearchSettings(budget=budget, tune_trials=0, variants=0, repeats=1)
     result, run_dir = run_task(task_dir, tmp_path / "run", settings, k=k, kb=None, llm=config)
     return result, run_dir, Journal.read(run_dir / "journal.jsonl")
 
@@ -107,7 +107,7 @@ def test_the_model_names_a_target_the_rules_cannot_find(scripted, llm_settings, 
     with pytest.raises(TaskError, match="the LLM named target 'x1'"):
         run_task(task_dir, tmp_path / "wrong", SearchSettings(budget=30), k=1, kb=None, llm=config)
     scripted.script("understand", {"content": '{"target": "price", "task_type": "regression"}'})
-    settings = SearchSettings(budget=60, tune_trials=0, variants=0)
+    settings = SearchSettings(budget=60, tune_trials=0, variants=0, repeats=1)
     result, run_dir = run_task(task_dir, tmp_path / "run", settings, k=1, kb=None, llm=config)
     assert result.valid
     spec = json.loads((run_dir / "spec.json").read_text())

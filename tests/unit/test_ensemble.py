@@ -99,7 +99,7 @@ def test_search_runs_an_ensemble_when_oof_says_it_helps(tmp_path):
     # No tuning trials or variants: the ensemble is what is tested; they would take the rest of
     # the budget.
     outcome = Search(task, spec, tmp_path / "run",
-                     SearchSettings(budget=120, tune_trials=0, variants=0)).solve([linear, trees])
+                     SearchSettings(budget=120, tune_trials=0, variants=0, repeats=1)).solve([linear, trees])
     ensemble = [a for a in outcome.attempts if a.move in ("blend", "stack")]
     assert len(ensemble) == 1 and ensemble[0].valid
     assert ensemble[0].move == "stack" and ensemble[0].instruction_title == "Stack of 2 solutions"

@@ -76,7 +76,7 @@ def test_a_search_with_time_left_runs_the_leader_with_ten_folds(task_factory, tm
     spec = infer_spec(task)
     leader = propose(spec, k=1)[0]
     outcome = Search(task, spec, tmp_path / "run",
-                     SearchSettings(budget=120, tune_trials=0, variants=0)).solve([leader])
+                     SearchSettings(budget=120, tune_trials=0, variants=0, repeats=1)).solve([leader])
     refined = [a for a in outcome.attempts if a.instruction_title.endswith(", 10 folds")]
     assert len(refined) == 1 and refined[0].valid, outcome.attempts
     # In the journal's tree it hangs under the leader it refines.

@@ -88,7 +88,7 @@ def test_search_repairs_a_broken_instruction_until_it_is_valid(task_factory, tmp
     task = load_task(task_factory("binary"))
     spec = infer_spec(task)
     # Repairs and more folds only: no tuning trials or variants.
-    search = Search(task, spec, tmp_path, SearchSettings(budget=120, tune_trials=0, variants=0))
+    search = Search(task, spec, tmp_path, SearchSettings(budget=120, tune_trials=0, variants=0, repeats=1))
     outcome = search.solve([BARE])
     assert outcome.best is not None and outcome.best.valid
     attempts = outcome.attempts

@@ -150,7 +150,7 @@ def test_a_search_with_time_left_tunes_the_leader_with_plain_values_in_its_scrip
     spec = infer_spec(task)
     leader = propose(spec, k=1)[0]
     outcome = Search(task, spec, tmp_path / "run",
-                     SearchSettings(budget=150, tune_trials=3, variants=0)).solve([leader])
+                     SearchSettings(budget=150, tune_trials=3, variants=0, repeats=1)).solve([leader])
     trials = [a for a in outcome.attempts if a.move == "tune"]
     assert len(trials) == 3, [(a.move, a.failure()) for a in outcome.attempts]
     parents = {a.parent for a in trials}

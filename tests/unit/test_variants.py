@@ -276,7 +276,7 @@ def test_a_search_with_time_left_runs_a_variant_of_the_leader_in_the_sandbox(tas
     leader = leader.model_copy(update={"title": "trees", "preprocessing": tuple(
         s for s in leader.preprocessing if s.op != "log_target")})
     outcome = Search(task, spec, tmp_path / "run",
-                     SearchSettings(budget=120, tune_trials=0, variants=1)).solve([leader])
+                     SearchSettings(budget=120, tune_trials=0, variants=1, repeats=1)).solve([leader])
     varied = [a for a in outcome.attempts if a.move == "variant"]
     assert len(varied) == 1 and varied[0].valid, outcome.attempts
     assert varied[0].instruction_title == "trees, log target"

@@ -38,6 +38,7 @@ class Layout:
     log_target: bool
     class_weight: bool
     n_splits: int
+    repeats: int  # the shuffled folds drawn this many times, each with its own seed
     stratified: bool
     group_by: str | None  # folds keep each value of this column together
     group_days: int | None  # group_by's timestamps grouped in blocks of this many days
@@ -118,6 +119,7 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
 
     kfold = step("kfold")
     n_splits = int(_param(kfold, "n_splits", 5))
+    repeats = int(_param(kfold, "repeats", 1))
     stratified = bool(_param(kfold, "stratified", True)) and spec.is_classification
     group_by = _param(kfold, "group_by", None)
     order_by = _param(kfold, "order_by", None)
@@ -125,6 +127,7 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
     if options.probe_rows is not None:
         n_splits = min(n_splits, options.probe_folds)
         max_rows = min(max_rows or options.probe_rows, options.probe_rows)
+        repeats = 1  # a probe ranks candidates; drawing its folds again would only cost
     final_method = _param(step("final_model"), "method", "fold_average")
     early_stopping = step("early_stopping")
 
@@ -134,7 +137,7 @@ def resolve_layout(spec: TaskSpec, instruction: Instruction, options: CompileOpt
         native_categories=native, model=model,
         log_target=step("log_target") is not None,
         class_weight=step("class_weight") is not None,
-        n_splits=n_splits, stratified=stratified and order_by is None, group_by=group_by,
+        n_splits=n_splits, repeats=repeats, stratified=stratified and order_by is None, group_by=group_by,
         group_days=_param(kfold, "group_days", None), order_by=order_by,
         order_is_datetime=order_by is not None and spec.columns[order_by] == ColumnRole.DATETIME,
         max_rows=max_rows,

@@ -1,7 +1,8 @@
 """The validation component of a generated script: how fit() and predict() work, the folds
-(random, stratified, grouped, by blocks of days, or forward in time) and the loop that
-fills the out-of-fold predictions (and the test predictions: fold average or refit); a
-full single solution also writes its models' own feature importance for the report."""
+(random, stratified, grouped, by blocks of days, or forward in time; shuffled ones drawn
+once or repeated with other seeds) and the loop that fills the out-of-fold predictions (and
+the test predictions: fold average or refit); a full single solution also writes its models'
+own feature importance for the report."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...],
     importance = importance and not layout.probe
     imports = {"import numpy as np"}
     splitter, lines, fold_setup, fold_loop = _fold_lines(layout, spec.is_classification)
+    averaging = layout.final_method == "fold_average" and not layout.probe
+    # kfold's check allows repeats only on shuffled folds with the fold models' average.
+    repeated = layout.repeats > 1 and averaging
+    if repeated:
+        lines.insert(1, f"N_REPEATS = {layout.repeats}  # the folds are drawn this many times")
     imports.add(f"from sklearn.model_selection import {splitter}")
     weighted = layout.class_weight
     if weighted:
@@ -101,26 +107,40 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...],
         shape, test_shape = "len(X)", "len(X_test)"
     if importance:
         lines += ["", "", *_importance_helper(layout.uses_pipeline)]
-    lines += ["", "", *fold_setup]
+    splitter_line, group_setup = fold_setup[0], fold_setup[1:]
+    lines += ["", "", *(group_setup if repeated else fold_setup)]
     if layout.order_by is not None:
         lines.append(f"oof_predictions = np.full({shape}, np.nan)  # the first block has none")
     else:
         lines.append(f"oof_predictions = np.zeros({shape})")
-    averaging = layout.final_method == "fold_average" and not layout.probe
     if averaging:
         lines.append(f"test_predictions = np.zeros({test_shape})")
     if importance:
         lines.append("importance = pd.Series(dtype=float)")
-    lines += [
-        *fold_loop,
-        "    model = fit(make_model(), X.iloc[fit_rows], y_fit[fit_rows])",
-        "    oof_predictions[valid_rows] = predict(model, X.iloc[valid_rows])",
-    ]
-    if averaging:
-        lines.append("    test_predictions += predict(model, X_test) / N_FOLDS")
+    body = ["    model = fit(make_model(), X.iloc[fit_rows], y_fit[fit_rows])"]
+    if repeated:
+        body += [
+            "    oof_predictions[valid_rows] += predict(model, X.iloc[valid_rows]) / N_REPEATS",
+            "    test_predictions += predict(model, X_test) / (N_FOLDS * N_REPEATS)",
+        ]
+    else:
+        body.append("    oof_predictions[valid_rows] = predict(model, X.iloc[valid_rows])")
+        if averaging:
+            body.append("    test_predictions += predict(model, X_test) / N_FOLDS")
     if importance:
-        lines.append("    importance = importance.add(importance_of(model, X.columns), fill_value=0.0)")
-    lines.append('    print(f"fold {fold}/{N_FOLDS} fitted", flush=True)')
+        body.append("    importance = importance.add(importance_of(model, X.columns), fill_value=0.0)")
+    if repeated:
+        body.append('    print(f"repeat {repeat + 1}/{N_REPEATS}: fold {fold}/{N_FOLDS} fitted", flush=True)')
+        lines += [
+            "for repeat in range(N_REPEATS):",
+            "    # Each repeat draws the folds anew: a row's out-of-fold prediction is the mean of",
+            "    # the repeats' models that never saw it, the test predictions every model's mean.",
+            "    " + splitter_line.replace("random_state=SEED", "random_state=SEED + repeat"),
+            *("    " + line for line in [*fold_loop, *body]),
+        ]
+    else:
+        body.append('    print(f"fold {fold}/{N_FOLDS} fitted", flush=True)')
+        lines += [*fold_loop, *body]
     if importance:
         lines += [
             "",

@@ -1,5 +1,7 @@
 """K-fold cross-validation: stratified by class, grouped by a column (or by blocks of its
-days), or forward in time (fit on earlier rows, validate on the next block)."""
+days), or forward in time (fit on earlier rows, validate on the next block); shuffled folds
+may be drawn several times with different seeds (``repeats``), each row's out-of-fold
+prediction then the mean of the repeats' models that never saw it."""
 
 from linguacodus.errors import InstructionError
 from linguacodus.ops import _edits
@@ -11,6 +13,7 @@ def _check(step, spec, instruction) -> None:
     if int(step.param("n_splits")) < 2:
         raise InstructionError("kfold needs n_splits >= 2")
     group, order, days = step.param("group_by"), step.param("order_by"), step.param("group_days")
+    _check_repeats(step, spec, instruction)
     for name, column in (("groups by", group), ("orders by", order)):
         if column is not None and column not in spec.columns:
             raise InstructionError(f"kfold {name} {column!r}, a column the task lacks")
@@ -30,6 +33,24 @@ def _check(step, spec, instruction) -> None:
                                    "the early folds' models never see the latest rows")
 
 
+def _check_repeats(step, spec, instruction) -> None:
+    repeats = step.param("repeats")
+    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
+        raise InstructionError(f"kfold repeats must be a whole number >= 1, not {repeats!r}")
+    if repeats == 1:
+        return
+    if step.param("order_by") is not None:
+        raise InstructionError("forward folds (kfold order_by) are drawn once: there is one time "
+                               "order, so repeats must be 1")
+    if step.param("group_by") is not None and not (step.param("stratified") and spec.is_classification):
+        raise InstructionError("grouped folds without stratification are not shuffled, so "
+                               "repeats would draw the same folds again: repeats must be 1")
+    final = instruction.find("final_model")
+    if final is not None and final.param("method") != "fold_average":
+        raise InstructionError("repeated folds average their models' test predictions: they need "
+                               "final_model(method='fold_average'), not a refit")
+
+
 def _extract_params(params: dict) -> dict:
     return {"n_splits": params["n_splits"]} if isinstance(params.get("n_splits"), int) else {}
 
@@ -45,8 +66,11 @@ def _describe(p) -> str:
         grouping = f", each {span} of {p['group_by']} in one fold"
     elif p.get("group_by"):
         grouping = f", each {p['group_by']} value's rows in one fold"
+    repeats = p.get("repeats") or 1
+    drawn = (f", the folds drawn {repeats} times with different seeds (each row's out-of-fold "
+             f"prediction the mean of the {repeats} models that never saw it)") if repeats > 1 else ""
     return (f"Validate with {p['n_splits']}-fold cross-validation"
-            + (", stratified by class" if p["stratified"] else "") + grouping
+            + (", stratified by class" if p["stratified"] else "") + grouping + drawn
             + "; keep out-of-fold predictions for scoring.")
 
 
@@ -68,6 +92,8 @@ def _fix_folds(instruction, spec):
 
 def _fix_timeout(instruction, spec):
     kfold = instruction.find("kfold")
+    if kfold is not None and kfold.param("repeats") > 1:
+        return "folds drawn once", _edits.replace(instruction, "kfold", _edits.with_params(kfold, repeats=1))
     if kfold is None or kfold.param("n_splits") <= 3:
         return None
     return "3 folds", _edits.replace(instruction, "kfold", _edits.with_params(kfold, n_splits=3))
@@ -76,7 +102,7 @@ def _fix_timeout(instruction, spec):
 OPERATION = Operation(
     "kfold", "training", 16, _describe,
     defaults={"n_splits": 5, "stratified": True, "group_by": None, "group_days": None,
-              "order_by": None},
+              "order_by": None, "repeats": 1},
     check=_check,
     extracts={"KFold": {"stratified": False}, "StratifiedKFold": {"stratified": True},
               "cross_val_score": {"stratified": False}, "TimeSeriesSplit": {"stratified": False}},
