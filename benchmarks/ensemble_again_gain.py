@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
-from recorded import ROOT, Recorded, finished_runs, normalised, replay_arguments, write_results
+from recorded import Recorded, normalised, replay_arguments, replay_runs, write_results
 
 INPUTS, REFINEMENTS = ("candidate", "repair", "model-fix"), ("more-folds", "tune", "variant")
 
@@ -115,21 +114,14 @@ def _finish(row: dict, reference, run_test, higher: bool) -> dict:
 
 
 def main() -> int:
-    from linguacodus.bench.references import load_references
-
     args = replay_arguments(__doc__.split("\n\n")[0], "tune").parse_args()
-    references = load_references(ROOT / "benchmarks" / "references.json")
     rows = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        for task, run in finished_runs(args.split, args.budget, args.runs,
-                                       args.tasks.split(",") if args.tasks else None):
-            row = replay(task, run, args.data / task.meta.id, references.get(task.meta.id),
-                         Path(scratch))
-            rows[task.meta.id] = row
-            print(f"{task.meta.id:24s} {row['plan'] or '-':6s} CV {row['run_final_cv']!s:.8} → "
-                  f"{row['cv']!s:.8}  private {row['run_final_test']!s:.8} → {row['test']!s:.8}  "
-                  f"({row['expected_seconds']} s of {row['seconds_left']} s left; "
-                  f"{'taken' if row['takes'] else 'not taken'}) {row['note']}", flush=True)
+    for task_id, row in replay_runs(args, replay):
+        rows[task_id] = row
+        print(f"{task_id:24s} {row['plan'] or '-':6s} CV {row['run_final_cv']!s:.8} → "
+              f"{row['cv']!s:.8}  private {row['run_final_test']!s:.8} → {row['test']!s:.8}  "
+              f"({row['expected_seconds']} s of {row['seconds_left']} s left; "
+              f"{'taken' if row['takes'] else 'not taken'}) {row['note']}", flush=True)
 
     def changes(key: str) -> list[float]:
         return [r[key] - r["run_normalised"] for r in rows.values()

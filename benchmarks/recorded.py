@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -102,6 +103,21 @@ def finished_runs(split: str, budget: int, runs: Path, tasks: list[str] | None =
             print(f"{task.meta.id}: no finished run in {run}; skipped", file=sys.stderr)
             continue
         yield task, run
+
+
+def replay_runs(args: argparse.Namespace,
+                replay: Callable[[object, Path, Path, object, Path], dict]) -> Iterator[tuple[str, dict]]:
+    """(task id, row) for each finished run of ``args``' split and budget (--tasks: those
+    only): ``replay(task, run folder, task data, reference, scratch folder)``, the scratch
+    folder a temporary one the rows' runs share, removed at the end."""
+    from linguacodus.bench.references import load_references
+
+    references = load_references(ROOT / "benchmarks" / "references.json")
+    tasks = args.tasks.split(",") if args.tasks else None
+    with tempfile.TemporaryDirectory() as scratch:
+        for task, run in finished_runs(args.split, args.budget, args.runs, tasks):
+            yield task.meta.id, replay(task, run, args.data / task.meta.id,
+                                       references.get(task.meta.id), Path(scratch))
 
 
 def replay_arguments(description: str, split: str) -> argparse.ArgumentParser:

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
-from recorded import ROOT, Recorded, finished_runs, normalised, replay_arguments, write_results
+from recorded import Recorded, normalised, replay_arguments, replay_runs, write_results
 
 LEADER_MOVES = ("candidate", "repair", "model-fix", "more-folds", "tune", "variant")
 RULES = ("better", "replace")
@@ -87,26 +86,19 @@ def replay(task, run: Path, data: Path, reference, scratch: Path, ceilings: list
 
 
 def main() -> int:
-    from linguacodus.bench.references import load_references
-
     parser = replay_arguments(__doc__.split("\n\n")[0], "tune")
     parser.add_argument("--most", default="3,5,10",
                         help="comma-separated ceilings on the repeats to compare")
     args = parser.parse_args()
     ceilings = [int(m) for m in args.most.split(",")]
-    references = load_references(ROOT / "benchmarks" / "references.json")
     rows = {}
-    tasks = args.tasks.split(",") if args.tasks else None
-    with tempfile.TemporaryDirectory() as scratch:
-        for task, run in finished_runs(args.split, args.budget, args.runs, tasks):
-            row = replay(task, run, args.data / task.meta.id, references.get(task.meta.id),
-                         Path(scratch), ceilings)
-            rows[task.meta.id] = row
-            draws = ", ".join(f"{r}× CV {d['cv']!s:.8} private {d['test']!s:.8} ({d['seconds']:.0f} s)"
-                              for r, d in row["draws"].items()) or "-"
-            print(f"{task.meta.id:24s} leader CV {row.get('leader_cv')!s:>10.8}, run final CV "
-                  f"{row['run_final_cv']!s:>10.8} private {row['run_final_test']!s:>10.8}, "
-                  f"{row['seconds_left']} s left: {draws}", flush=True)
+    for task_id, row in replay_runs(args, lambda *where: replay(*where, ceilings)):
+        rows[task_id] = row
+        draws = ", ".join(f"{r}× CV {d['cv']!s:.8} private {d['test']!s:.8} ({d['seconds']:.0f} s)"
+                          for r, d in row["draws"].items()) or "-"
+        print(f"{task_id:24s} leader CV {row.get('leader_cv')!s:>10.8}, run final CV "
+              f"{row['run_final_cv']!s:>10.8} private {row['run_final_test']!s:>10.8}, "
+              f"{row['seconds_left']} s left: {draws}", flush=True)
     summary: dict = {"tasks": len(rows)}
     for most in ceilings:
         for rule in RULES:

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
-from recorded import ROOT, Recorded, finished_runs, normalised, replay_arguments, write_results
+from recorded import Recorded, normalised, replay_arguments, replay_runs, write_results
 
 LEADER_MOVES = ("candidate", "repair", "model-fix", "more-folds", "tune")
 
@@ -100,25 +99,17 @@ def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
 
 
 def main() -> int:
-    from linguacodus.bench.references import load_references
-
-    parser = replay_arguments(__doc__.split("\n\n")[0], "tune")
-    args = parser.parse_args()
-    references = load_references(ROOT / "benchmarks" / "references.json")
+    args = replay_arguments(__doc__.split("\n\n")[0], "tune").parse_args()
     rows = {}
-    tasks = args.tasks.split(",") if args.tasks else None
-    with tempfile.TemporaryDirectory() as scratch:
-        for task, run in finished_runs(args.split, args.budget, args.runs, tasks):
-            row = replay(task, run, args.data / task.meta.id, references.get(task.meta.id),
-                         Path(scratch))
-            rows[task.meta.id] = row
-            changes = ", ".join(f"{v['change']} {v['cv']!s:.8}{' (held back)' * bool(v.get('held_back'))}"
-                                for v in row["variants"]) or "-"
-            print(f"{task.meta.id:24s} leader {row['leader_cv']!s:>10.8} → {row['final_cv']!s:>10.8}"
-                  f" (private {row['leader_test']!s:>10.8} → {row['final_test']!s:>10.8};"
-                  f" run {row['run_final_test']!s:>10.8} → {row['with_variants_test']!s:>10.8},"
-                  f" {row['run_seconds_left']} s left): {changes}",
-                  flush=True)
+    for task_id, row in replay_runs(args, replay):
+        rows[task_id] = row
+        changes = ", ".join(f"{v['change']} {v['cv']!s:.8}{' (held back)' * bool(v.get('held_back'))}"
+                            for v in row["variants"]) or "-"
+        print(f"{task_id:24s} leader {row['leader_cv']!s:>10.8} → {row['final_cv']!s:>10.8}"
+              f" (private {row['leader_test']!s:>10.8} → {row['final_test']!s:>10.8};"
+              f" run {row['run_final_test']!s:>10.8} → {row['with_variants_test']!s:>10.8},"
+              f" {row['run_seconds_left']} s left): {changes}",
+              flush=True)
     changes = [r["with_variants_normalised"] - r["run_final_normalised"] for r in rows.values()
                if r.get("with_variants_normalised") is not None
                and r.get("run_final_normalised") is not None]

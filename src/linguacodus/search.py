@@ -430,25 +430,22 @@ class Search:
         if self.brain is not None and self.brain.writes_code:
             self._written_too(first_round, full, results)
 
-        blend = None if len(candidates) + 1 in done else run_ensemble(self, full, index=len(candidates) + 1)
-        if blend is not None:
-            results[blend.candidate] = {"title": blend.instruction_title, "status": "valid",
-                                        "cv_score": blend.score, "attempt": blend.number}
-            full.append(blend)
+        def moved(record: Attempt | None) -> None:
+            """A move's valid attempt: a solution of the search, listed under its index."""
+            if record is not None:
+                results[record.candidate] = _valid_result(record)
+                full.append(record)
 
-        refined = (None if len(candidates) + 2 in done
-                   else run_more_folds(self, full, index=len(candidates) + 2))
-        if refined is not None:
-            results[refined.candidate] = {"title": refined.instruction_title, "status": "valid",
-                                          "cv_score": refined.score, "attempt": refined.number}
-            full.append(refined)
+        moved(None if len(candidates) + 1 in done
+              else run_ensemble(self, full, index=len(candidates) + 1))
+        moved(None if len(candidates) + 2 in done
+              else run_more_folds(self, full, index=len(candidates) + 2))
 
         # Tuning takes the time that is left, trial by trial; a resumed run goes on with it.
         trials = run_tuning(self, full, index=len(candidates) + 3, previous=previous)
         if trials:
             tuned = max(trials, key=lambda a: self.score_of(a).utility)
-            results[tuned.candidate] = {"title": tuned.instruction_title, "status": "valid",
-                                        "cv_score": tuned.score, "attempt": tuned.number}
+            results[tuned.candidate] = _valid_result(tuned)
             full.extend(trials)
 
         # Feature and target variants of the leader (tuned, where tuning ran) in the time
@@ -457,23 +454,24 @@ class Search:
         for record in varied:
             before = results.get(record.candidate, {}).get("cv_score")
             if self.score_of(record).better_than(None if before is None else self.score_of(before)):
-                results[record.candidate] = {"title": record.instruction_title, "status": "valid",
-                                             "cv_score": record.score, "attempt": record.number}
+                results[record.candidate] = _valid_result(record)
         full.extend(varied)
 
         # The leader's folds drawn again with other seeds, in the time the rest leaves.
-        repeated = (None if len(candidates) + 5 in done
-                    else run_repeats(self, full, index=len(candidates) + 5))
-        if repeated is not None:
-            results[repeated.candidate] = {"title": repeated.instruction_title, "status": "valid",
-                                           "cv_score": repeated.score, "attempt": repeated.number}
-            full.append(repeated)
+        moved(None if len(candidates) + 5 in done
+              else run_repeats(self, full, index=len(candidates) + 5))
 
         best = max(full, key=lambda a: self.score_of(a).utility) if full else None
         return SearchOutcome(
             candidates=tuple(CandidateResult(index=i, **r) for i, r in results.items()),
             best=best, first_valid_seconds=first_valid, attempts=tuple(self.journal.attempts),
         )
+
+
+def _valid_result(record: Attempt) -> dict:
+    """A candidate's entry in the outcome for its valid attempt."""
+    return {"title": record.instruction_title, "status": "valid", "cv_score": record.score,
+            "attempt": record.number}
 
 
 def failure_text(record: Attempt, folder: Path) -> str:

@@ -73,10 +73,15 @@ def test_plan_then_code_from_an_edited_instruction(tmp_path):
         edited = edited.replace("encode_categorical(method='native')", "encode_categorical(method='ordinal')")
     (tmp_path / "edited.md").write_text(edited)
     coded = cli("code", task_dir, "--instruction", tmp_path / "edited.md", "--budget", 30,
-                "--out", tmp_path / "code")
+                "--out", tmp_path / "code", "--repeats", 2)
     assert coded.returncode == 0, coded.stderr
     assert "ExtraTreesRegressor(" in (tmp_path / "code" / "solution.py").read_text()
     assert json.loads((tmp_path / "code" / "result.json").read_text())["valid"]
+    # --repeats 2: the run (and a resume of it) may draw the edited solution's folds twice.
+    assert json.loads((tmp_path / "code" / "run.json").read_text())["repeats"] == 2
+    journal = [json.loads(line) for line in (tmp_path / "code" / "journal.jsonl").read_text().splitlines()]
+    assert [a["instruction_title"].endswith(", folds drawn 2×") for a in journal
+            if a["move"] == "repeats"] == [True]
     only = cli("code", task_dir, "--instruction", tmp_path / "edited.md", "--no-run",
                "--out", tmp_path / "only")
     assert only.returncode == 0 and (tmp_path / "only" / "solution.py").exists()
@@ -92,6 +97,7 @@ def test_plan_then_code_from_an_edited_instruction(tmp_path):
     (["run", EXAMPLES / "carseats", "--budget", "0"], "'--budget': Input should be greater than"),
     (["run", EXAMPLES / "carseats", "--budget", "inf"], "'--budget': Input should be less than"),
     (["run", EXAMPLES / "carseats", "--memory-mb", "1"], "'--memory-mb': Input should be greater"),
+    (["run", EXAMPLES / "carseats", "--repeats", "0"], "'--repeats': Input should be greater"),
     (["run", EXAMPLES / "carseats", "--no-such-option"], "No such option: --no-such-option"),
     (["plan"], "Missing argument 'task_dir'; see "),
 ])
