@@ -36,8 +36,8 @@ from linguacodus.codegen.layout import CompileOptions, resolve_layout
 from linguacodus.diagnostics import predicted_rows
 from linguacodus.ensemble import paired_gain
 from linguacodus.errors import InstructionError
-from linguacodus.instruction import Instruction, make_step
-from linguacodus.ops import OPERATIONS
+from linguacodus.instruction import Instruction
+from linguacodus.ops import OPERATIONS, _edits
 from linguacodus.spec import TaskSpec
 from linguacodus.timing import STARTUP_SECONDS
 
@@ -67,10 +67,8 @@ def with_more_folds(instruction: Instruction, folds: int = MORE_FOLDS) -> Instru
         return None
     if final is not None and final.param("method") != "fold_average":
         return None
-    more = make_step("kfold", **{**kfold.params, "n_splits": folds})
-    training = tuple(more if step.op == "kfold" else step for step in instruction.training)
-    return instruction.model_copy(update={"title": f"{instruction.title}, {folds} folds",
-                                          "training": training})
+    more = _edits.replace(instruction, "kfold", _edits.with_params(kfold, n_splits=folds))
+    return more.model_copy(update={"title": f"{instruction.title}, {folds} folds"})
 
 
 def more_folds_seconds(wall_seconds: float) -> float:
@@ -88,10 +86,8 @@ def with_repeats(instruction: Instruction, spec: TaskSpec, repeats: int) -> Inst
     kfold = instruction.find("kfold")
     if kfold is None or int(kfold.param("repeats")) >= repeats:
         return None
-    more = make_step("kfold", **{**kfold.params, "repeats": repeats})
-    training = tuple(more if step.op == "kfold" else step for step in instruction.training)
-    repeated = instruction.model_copy(update={"title": f"{instruction.title}, folds drawn {repeats}×",
-                                              "training": training})
+    repeated = _edits.replace(instruction, "kfold", _edits.with_params(kfold, repeats=repeats))
+    repeated = repeated.model_copy(update={"title": f"{instruction.title}, folds drawn {repeats}×"})
     try:
         resolve_layout(spec, repeated, CompileOptions())
     except InstructionError:

@@ -11,7 +11,7 @@ from linguacodus.codegen.compiler import compile_solution
 from linguacodus.codegen.layout import CompileOptions, resolve_layout
 from linguacodus.errors import InstructionError
 from linguacodus.grading import Grade
-from linguacodus.instruction import Instruction, make_step, save_instruction
+from linguacodus.instruction import Instruction, load_instruction, make_step, save_instruction
 from linguacodus.journal import Attempt
 from linguacodus.moves import (
     MAX_REPEATS,
@@ -21,7 +21,7 @@ from linguacodus.moves import (
     with_repeats,
 )
 from linguacodus.planning import propose
-from linguacodus.refinement import run_repeats
+from linguacodus.refinement import best_single, run_repeats
 from linguacodus.repair import Diagnosis, propose_repair
 from linguacodus.sandbox import Execution, Limits, run_script
 from linguacodus.search import Search, SearchSettings
@@ -214,21 +214,14 @@ def test_no_repeats_where_too_little_is_left_or_the_settings_say_once(task_facto
 def test_a_repeated_leader_is_never_the_leader_the_other_moves_build_on(task_factory, tmp_path):
     """A resumed run's ``full`` may hold the repeated leader: tuning, variants and more
     folds start from the leader it repeated, and no second repeated run is made of it."""
-    from linguacodus.refinement import best_single
-
     search, clock, _, full = _search(task_factory, tmp_path)
-    repeated = with_repeats(load_leader(tmp_path, full[1]), search.spec, 3)
+    leader = load_instruction(tmp_path / full[1].folder / "instruction.json")
+    repeated = with_repeats(leader, search.spec, 3)
     full = full + [_attempt(tmp_path, 3, repeated, 0.5, move="repeats")]
     assert best_single(search, full)[0].number == 2
     runs = search.attempt = FakeRun(search, clock)
     run_repeats(search, full, index=12)
     assert runs.ran[0][2] == 2
-
-
-def load_leader(run_dir, attempt):
-    from linguacodus.instruction import load_instruction
-
-    return load_instruction(run_dir / attempt.folder / "instruction.json")
 
 
 def test_a_search_with_time_left_ends_with_the_leader_s_folds_drawn_again(task_factory, tmp_path):

@@ -19,10 +19,11 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...],
     blend's members and probes don't)."""
     importance = importance and not layout.probe
     imports = {"import numpy as np"}
-    splitter, lines, fold_setup, fold_loop = _fold_lines(layout, spec.is_classification)
     averaging = layout.final_method == "fold_average" and not layout.probe
     # kfold's check allows repeats only on shuffled folds with the fold models' average.
     repeated = layout.repeats > 1 and averaging
+    splitter, lines, make_folds, fold_setup, fold_loop = _fold_lines(
+        layout, spec.is_classification, seed="SEED + repeat" if repeated else "SEED")
     if repeated:
         lines.insert(1, f"N_REPEATS = {layout.repeats}  # the folds are drawn this many times")
     imports.add(f"from sklearn.model_selection import {splitter}")
@@ -107,8 +108,7 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...],
         shape, test_shape = "len(X)", "len(X_test)"
     if importance:
         lines += ["", "", *_importance_helper(layout.uses_pipeline)]
-    splitter_line, group_setup = fold_setup[0], fold_setup[1:]
-    lines += ["", "", *(group_setup if repeated else fold_setup)]
+    lines += ["", "", *fold_setup] if repeated else ["", "", make_folds, *fold_setup]
     if layout.order_by is not None:
         lines.append(f"oof_predictions = np.full({shape}, np.nan)  # the first block has none")
     else:
@@ -135,7 +135,7 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...],
             "for repeat in range(N_REPEATS):",
             "    # Each repeat draws the folds anew: a row's out-of-fold prediction is the mean of",
             "    # the repeats' models that never saw it, the test predictions every model's mean.",
-            "    " + splitter_line.replace("random_state=SEED", "random_state=SEED + repeat"),
+            "    " + make_folds,
             *("    " + line for line in [*fold_loop, *body]),
         ]
     else:
@@ -158,10 +158,11 @@ def validate_component(spec: TaskSpec, layout: Layout, quotes: tuple[str, ...],
                      frozenset(imports | {"import pandas as pd"}), quotes)
 
 
-def _fold_lines(layout: Layout, classification: bool) -> tuple[str, list[str], list[str], list[str]]:
-    """The splitter class; the constants that set the folds up; the lines that make the
-    splitter (and groups, or the time order); the loop header that yields fit_rows and
-    valid_rows."""
+def _fold_lines(layout: Layout, classification: bool, seed: str = "SEED"
+                ) -> tuple[str, list[str], str, list[str], list[str]]:
+    """The splitter class; the constants that set the folds up; the line that makes the
+    splitter (a shuffling one seeded with the expression ``seed``); the lines that make the
+    groups or the time order; the loop header that yields fit_rows and valid_rows."""
     constants = [f"N_FOLDS = {layout.n_splits}"]
     loop = ["for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y), start=1):"]
     if layout.order_by is not None:
@@ -175,20 +176,20 @@ def _fold_lines(layout: Layout, classification: bool) -> tuple[str, list[str], l
         else:
             setup = ["# Rows from earliest to latest; missing values last.",
                      'order = np.argsort(train[ORDER_COLUMN].to_numpy(dtype=float), kind="stable")']
-        setup.insert(0, "folds = TimeSeriesSplit(n_splits=N_FOLDS)")
         loop = ["for fold, (fit_at, valid_at) in enumerate(folds.split(order), start=1):",
                 "    fit_rows, valid_rows = order[fit_at], order[valid_at]"]
         if classification:
             loop += ["    if len(np.unique(y_fit[fit_rows])) < 2:",
                      "        continue  # the earliest rows hold one class: these stay unscored"]
-        return "TimeSeriesSplit", constants, setup, loop
+        return "TimeSeriesSplit", constants, "folds = TimeSeriesSplit(n_splits=N_FOLDS)", setup, loop
     grouped = layout.group_by is not None
     splitter = ("StratifiedGroupKFold" if grouped else "StratifiedKFold") if layout.stratified \
         else ("GroupKFold" if grouped else "KFold")
-    setup = [f"folds = {splitter}(n_splits=N_FOLDS, shuffle=True, random_state=SEED)"
-             if splitter != "GroupKFold" else f"folds = {splitter}(n_splits=N_FOLDS)"]
+    make_folds = (f"folds = {splitter}(n_splits=N_FOLDS, shuffle=True, random_state={seed})"
+                  if splitter != "GroupKFold" else f"folds = {splitter}(n_splits=N_FOLDS)")
+    setup: list[str] = []
     if not grouped:
-        return splitter, constants + [""], setup, loop
+        return splitter, constants + [""], make_folds, setup, loop
     if layout.group_days is not None:
         constants += [
             "# Test rows fall on runs of days that training lacks: each block of GROUP_DAYS whole",
@@ -204,7 +205,7 @@ def _fold_lines(layout: Layout, classification: bool) -> tuple[str, list[str], l
             assign("GROUP_COLUMN", layout.group_by), ""]
         setup.append("groups = train[GROUP_COLUMN].astype(str).to_numpy()  # missing: one group")
     loop = ["for fold, (fit_rows, valid_rows) in enumerate(folds.split(X, y, groups), start=1):"]
-    return splitter, constants, setup, loop
+    return splitter, constants, make_folds, setup, loop
 
 
 def _parse_stamps(column: str) -> list[str]:
