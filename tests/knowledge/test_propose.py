@@ -327,3 +327,41 @@ def test_a_linear_model_is_always_among_four_or_more_candidates(task_factory, mo
     # The boosting anchor takes the last place but the only linear model's.
     assert [c.title for c in kept[:2]] == ["trees 0", "trees 1"]
     assert is_tabular_boosting(kept[2]) and kept[3] == with_linear[3]
+
+
+def test_a_longer_budget_keeps_the_candidates_of_the_reference_budget(task_factory, monkeypatch):
+    """The critics charge slow recipes against a short budget only, so the top-k at 300 s
+    differs from the top-k at 60 s; the 300 s list holds its own and then the 60 s list's
+    others (the run folder's instructions/ lists them all, the offline brain included), so a
+    longer run never lacks what a shorter one tries. At or below 60 s, or without a budget,
+    the list is the budget's own."""
+    from linguacodus import runner
+    from linguacodus.brain import Brain
+    from linguacodus.knowledge.propose import Proposal
+    from linguacodus.planning import propose as rules
+
+    path = task_factory("binary_proba")
+    spec = _spec(task_factory, "binary_proba")
+    pool = rules(spec, k=6)
+    assert len({c.title for c in pool}) == len(pool) >= 5
+    asked = []
+
+    def by_budget(spec, description, k, index, budget=None, exclude=()):
+        asked.append(budget)
+        chosen = pool[:3] if budget is not None and budget > 100 else [pool[0], pool[3], pool[4]]
+        return Proposal(chosen, [], False, "test")
+
+    monkeypatch.setattr(runner, "propose", by_budget)
+    events = []
+    long = runner.propose_candidates(load_task(path), spec, 3, None, 300, events.append)
+    assert [c.title for c in long] == [pool[i].title for i in (0, 1, 2, 3, 4)]
+    assert asked == [300, runner.REFERENCE_BUDGET]
+    assert [e for e in events if "kept at 300 s" in e] == [
+        f"   added '{pool[i].title}': a candidate at a 60 s budget, kept at 300 s" for i in (3, 4)]
+    offline_brain = runner.propose_candidates(load_task(path), spec, 3, None, 300,
+                                              brain=Brain())
+    assert [c.title for c in offline_brain] == [c.title for c in long]
+    for budget in (60, None):
+        asked.clear()
+        own = runner.propose_candidates(load_task(path), spec, 3, None, budget, brain=Brain())
+        assert [c.title for c in own] == [pool[i].title for i in (0, 3, 4)] and asked == [budget]

@@ -29,11 +29,13 @@ def test_exception_is_captured(tmp_path, data_dir, isolation):
 
 @pytest.mark.parametrize("isolation", ISOLATIONS)
 def test_timeout_kills_the_whole_group(tmp_path, data_dir, isolation):
-    # The script starts a grandchild that would outlive it; the timeout must take both.
+    # The script starts a grandchild that would outlive it; the timeout must take both. The
+    # grandchild's sleep is one no other process on the machine has (its pid inside the
+    # sandbox's namespace is not the host's, so it is found by its command line).
+    duration = f"300.{os.getpid()}{time.monotonic_ns() % 10**6:06d}"
     script = (
         "import subprocess, time\n"
-        "child = subprocess.Popen(['sleep', '300'])\n"
-        "open('child.pid', 'w').write(str(child.pid))\n"
+        f"child = subprocess.Popen(['sleep', '{duration}'])\n"
         "time.sleep(300)\n"
     )
     started = time.monotonic()
@@ -41,7 +43,7 @@ def test_timeout_kills_the_whole_group(tmp_path, data_dir, isolation):
     assert execution.timed_out and not execution.ok
     assert time.monotonic() - started < 15
     time.sleep(0.5)
-    leftover = [p for p in os.listdir("/proc") if p.isdigit() and cmdline(p) == "sleep 300"]
+    leftover = [p for p in os.listdir("/proc") if p.isdigit() and cmdline(p) == f"sleep {duration}"]
     assert leftover == []
 
 
