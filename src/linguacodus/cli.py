@@ -218,7 +218,9 @@ def _finish(result, run_dir: Path) -> None:
 @app.command()
 def run(task_dir: OptionalTaskDir = None, out: Out = None, budget: Budget = 300.0, seed: Seed = 42,
         llm: Llm = None, memory_mb: Memory = 4096,
-        k: Annotated[int, typer.Option("-k", min=1, help="Candidate instructions to consider.")] = 6,
+        k: Annotated[int, typer.Option("-k", min=1, help=(
+            "Candidate instructions to consider; above a 60 s budget also those a 60 s run "
+            "would consider (up to 2k)."))] = 6,
         kb: Kb = None, no_kb: NoKb = False,
         kb_backend: Annotated[str, _backend_option("tfidf")] = "tfidf",
         llm_stage: LlmStage = None, max_calls: MaxCalls = None, max_cost: MaxCost = None,
