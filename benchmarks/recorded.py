@@ -80,6 +80,18 @@ class Recorded:
         return execution, grade_attempt(self.spec, folder, self.task_data.train,
                                         self.task_data.sample_submission)
 
+    def outcome(self, instruction, folder: Path) -> dict:
+        """{seconds, cv, test} of the instruction run as run_instruction runs it (cv and test
+        None, and a "failure", where it failed or gave no valid submission)."""
+        execution, grade = self.run_instruction(instruction, folder)
+        outcome = {"seconds": execution.wall_seconds, "cv": None, "test": None}
+        if execution.ok and grade.valid:
+            outcome.update(cv=grade.cv_score, test=self.private(folder / "submission.csv"))
+        else:
+            outcome["failure"] = (grade.reason or execution.stderr_tail[-200:]
+                                  or ("timed out" if execution.timed_out else "failed"))
+        return outcome
+
     def private(self, path: Path) -> float | None:
         """The bench grader's score of a submission on the private answers; None if invalid
         or missing."""

@@ -68,15 +68,8 @@ def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
     if not added:
         return row
     for number, instruction in enumerate(added, start=1):
-        folder = scratch / f"{task.meta.id}-{number}"
-        execution, grade = recorded.run_instruction(instruction, folder)
-        entry = {"seconds": execution.wall_seconds, "cv": None, "test": None}
-        if execution.ok and grade.valid:
-            entry.update(cv=grade.cv_score, test=private(folder / "submission.csv"))
-        else:
-            entry["failure"] = (grade.reason or execution.stderr_tail[-200:]
-                                or ("timed out" if execution.timed_out else "failed"))
-        row["added"][instruction.title] = entry
+        row["added"][instruction.title] = recorded.outcome(instruction,
+                                                           scratch / f"{task.meta.id}-{number}")
     extra = sum(entry["seconds"] for entry in row["added"].values())
     shortfall = max(0.0, extra - (budget - wall))
     kept = [a for a in every if a.started_seconds + a.execution.wall_seconds <= wall - shortfall]

@@ -65,15 +65,8 @@ def replay(task, run: Path, data: Path, reference, scratch: Path, ceilings: list
             row["by_ceiling"][str(most)] = {"repeats": 0}
             continue
         if str(repeats) not in row["draws"]:
-            folder = scratch / f"{task.meta.id}-{repeats}"
-            execution, grade = recorded.run_instruction(repeated, folder)
-            draw = {"seconds": execution.wall_seconds, "cv": None, "test": None}
-            if execution.ok and grade.valid:
-                draw.update(cv=grade.cv_score, test=private(folder / "submission.csv"))
-            else:
-                draw["failure"] = (grade.reason or execution.stderr_tail[-200:]
-                                   or ("timed out" if execution.timed_out else "failed"))
-            row["draws"][str(repeats)] = draw
+            row["draws"][str(repeats)] = recorded.outcome(repeated,
+                                                          scratch / f"{task.meta.id}-{repeats}")
         draw = row["draws"][str(repeats)]
         entry = {"repeats": repeats}
         if draw["cv"] is not None:
