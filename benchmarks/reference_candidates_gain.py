@@ -78,8 +78,7 @@ def replay(task, run: Path, data: Path, reference, scratch: Path) -> dict:
     pool += [(score(e["cv"]), e["test"], title) for title, e in row["added"].items()
              if e["cv"] is not None]
     row.update(added_seconds=round(extra, 1), dropped_seconds=round(shortfall, 1),
-               attempts_dropped=sum(a.purpose == "full" and a.valid for a in attempts)
-               - len(kept))
+               attempts_dropped=len(every) - len(kept))
     if pool:
         best, test, title = max(pool, key=lambda entry: entry[0].utility)
         row.update(final=title, final_cv=best.value, final_test=test,
